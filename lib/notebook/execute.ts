@@ -1,0 +1,76 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { ensureJupyterKernel, JUPYTER_INSTALL_HINT } from "./kernel.ts";
+
+/** A notebook cell failed (or Jupyter could not run the notebook); the message shows which. */
+export class NotebookExecutionError extends Error {
+  override name = "NotebookExecutionError";
+}
+
+/** Options of {@link executeNotebook}. */
+export interface ExecuteNotebookOptions {
+  /** Extra environment for the kernel (e.g. `HF_ENDPOINT`, `WORKSHOP_MODEL`). */
+  env?: Record<string, string>;
+  /** Seconds a single cell may take (default 600). */
+  cellTimeoutSeconds?: number;
+  /** Where to write the executed notebook (default: a temporary folder, removed afterwards). */
+  outputPath?: string;
+}
+
+/** What an executed notebook produced. */
+export interface ExecutedNotebook {
+  /** The executed notebook as JSON (cells with their outputs). */
+  notebook: { cells: { cell_type: string; outputs?: Record<string, unknown>[] }[] };
+  seconds: number;
+}
+
+/**
+ * Executes a notebook headless with `jupyter nbconvert --execute` on Deno's kernel, as CI does,
+ * and returns the executed notebook. Any failing cell fails the run with its error text.
+ *
+ * @example
+ * ```ts ignore
+ * const { notebook } = await executeNotebook("notebooks/01_quantize_distilbert_mrpc.ipynb", {
+ *   env: { WORKSHOP_QUICK: "1" },
+ * });
+ * ```
+ */
+export async function executeNotebook(
+  path: string,
+  options: ExecuteNotebookOptions = {},
+): Promise<ExecutedNotebook> {
+  const status = await ensureJupyterKernel();
+  if (!status.jupyter || !status.kernel) throw new NotebookExecutionError(status.message);
+  const source = resolve(path);
+  const workDir = options.outputPath ? undefined : await mkdtemp(join(tmpdir(), "notebook-"));
+  const output = options.outputPath ? resolve(options.outputPath) : join(workDir!, basename(source));
+  const started = performance.now();
+  try {
+    const result = await new Deno.Command("jupyter", {
+      args: [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+        "--ExecutePreprocessor.kernel_name=deno",
+        `--output=${output}`,
+        source,
+      ],
+      env: options.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output().catch((error) => {
+      throw new NotebookExecutionError(`could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`);
+    });
+    if (!result.success) {
+      const log = new TextDecoder().decode(result.stderr);
+      throw new NotebookExecutionError(`${path} failed:\n${log.slice(-4000)}`);
+    }
+    const notebook = JSON.parse(await readFile(output, "utf8"));
+    return { notebook, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+}
