@@ -1,0 +1,57 @@
+/**
+ * Test helpers of `lib/data`: where the shared hub mirror, GLUE's MRPC TSVs and the fixtures are.
+ * CI clones the repo elsewhere with `shared/` beside the clone, so paths derive from the project
+ * root unless `HUB_MIRROR_DIR` / `MRPC_TSV_DIR` say otherwise.
+ *
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defaultHubMirrorDir } from "../../tests/support/hub_server.ts";
+
+/** The project root (the folder with deno.json). */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** GLUE's MRPC TSV folder: `MRPC_TSV_DIR`, else `data/mrpc` beside the hub mirror. */
+export function mrpcTsvDir(): string {
+  return Deno.env.get("MRPC_TSV_DIR") ?? join(defaultHubMirrorDir(), "..", "data", "mrpc");
+}
+
+/** The folder holding `repo`'s files at `main` in the hub mirror. */
+export function mirrorRepoDir(repo: string, repoType: "model" | "dataset" = "model"): string {
+  const prefix = repoType === "dataset" ? "datasets/" : "";
+  return join(defaultHubMirrorDir(), `${prefix}${repo}`, "resolve", "main");
+}
+
+/** The mirror's parquet file of an MRPC split. */
+export function mirrorParquetPath(split: "train" | "validation" | "test"): string {
+  return join(mirrorRepoDir("nyu-mll/glue", "dataset"), "mrpc", `${split}-00000-of-00001.parquet`);
+}
+
+/** A fixture under `data/fixtures/mrpc/`. */
+export function fixturePath(name: string): string {
+  return join(PROJECT_ROOT, "data", "fixtures", "mrpc", name);
+}
+
+/** The two stand-in models of the mirror. */
+export const STANDINS = {
+  /** Has tokenizer.json. */
+  mini: "standin/distilbert-mini-uncased-mrpc",
+  /** Vocab-only (vocab.txt, tokenizer_config.json, special_tokens_map.json). */
+  tiny: "standin/distilbert-tiny-uncased-mrpc-bin",
+} as const;
+
+/** One pair of a stand-in's `reference_logits.json`. */
+export interface ReferencePair {
+  sentence1: string;
+  sentence2: string;
+  label: number;
+  input_ids: number[];
+  logits: number[];
+}
+
+/** The 32 reference pairs (first MRPC validation pairs) of a stand-in. */
+export async function referencePairs(repo: string): Promise<ReferencePair[]> {
+  const text = await Deno.readTextFile(join(mirrorRepoDir(repo), "reference_logits.json"));
+  return JSON.parse(text).pairs;
+}
