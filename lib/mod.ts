@@ -1,6 +1,22 @@
 /**
  * The workshop kit for compressing transformer models: hub access, data, ONNX models,
- * evaluation and benchmarks, and every compression technique built on them.
+ * evaluation and benchmarks, and the compression techniques built on them.
+ *
+ * Each folder is one area with its own `mod.ts`; import from here, or from a folder's `mod.ts`
+ * for a smaller import.
  *
  * @module
  */
+export * from "./fs/mod.ts";
+export * from "./progress/mod.ts";
+export * from "./hub/mod.ts";
+export * from "./data/mod.ts";
+export * from "./onnx/mod.ts";
+export * from "./model/mod.ts";
+export * from "./runtime/mod.ts";
+export * from "./eval/mod.ts";
+export * from "./bench/mod.ts";
+export * from "./display/mod.ts";
+export * from "./report/mod.ts";
+export * from "./notebook/mod.ts";
+export * from "./workshop/mod.ts";

@@ -26,15 +26,3 @@ function linuxStatusBytes(field: string): number | undefined {
     return undefined;
   }
 }
-
-/** Bytes as a short human string (`12.3 MB`), decimal units as download tools show them. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}

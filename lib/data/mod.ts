@@ -25,3 +25,5 @@ export * from "./tokenizer.ts";
 export * from "./load_tokenizer.ts";
 export * from "./batch.ts";
 export * from "./prepare.ts";
+export * from "./figures.ts";
+export * from "./frame.ts";

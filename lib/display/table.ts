@@ -37,6 +37,31 @@ export class Table {
     this.columns = options.columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   }
 
+  /**
+   * A table of a danfojs DataFrame's rows (its index becomes the first column).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DataFrame } from "danfojs";
+   * import { Table } from "./table.ts";
+   * const t = Table.fromDataFrame(new DataFrame([{ a: 1 }, { a: 2 }]));
+   * assert.deepEqual(t.rows.map((r) => r.a), [1, 2]);
+   * ```
+   */
+  static fromDataFrame(
+    frame: { columns: string[]; values: unknown[]; index: (string | number)[] },
+    options: TableOptions = {},
+  ): Table {
+    const rows = frame.values.map((values, i) => {
+      const row: Record<string, Cell> = { "": frame.index[i] };
+      const cells = Array.isArray(values) ? values : [values];
+      frame.columns.forEach((c, j) => row[c] = cells[j] as Cell);
+      return row;
+    });
+    return new Table(rows, options);
+  }
+
   /** The value as the table shows it. */
   format(value: Cell): string {
     if (value === null || value === undefined) return "";

@@ -1,7 +1,7 @@
 import type * as ort from "onnxruntime-node";
 import { batchFeeds, type ModelSession, type TokenBatch } from "../runtime/mod.ts";
 import { type LatencyStats, latencyStats, scaleStats } from "../bench/stats.ts";
-import { createProgress, type ProgressOption } from "../progress/mod.ts";
+import { type ProgressOption, progressReporter } from "../progress/mod.ts";
 import { argmaxRows, type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
 
 /** A padded batch with the dataset rows it holds and their labels. */
@@ -55,11 +55,10 @@ export async function evaluateClassifier(
 ): Promise<EvaluationResult> {
   const rows = batches.reduce((n, b) => Math.max(n, ...b.indices.map((i) => i + 1)), 0);
   const outputName = options.outputName ?? model.outputNames[0];
-  const progress = createProgress({
+  const progress = progressReporter(options.progress, {
     label: options.label ?? "evaluate",
     total: batches.length,
     unit: "batches",
-    enabled: options.progress,
   });
   const times: number[] = [];
   let logits: Float32Array | undefined;
@@ -83,7 +82,7 @@ export async function evaluateClassifier(
       progress.tick(1);
     }
   } catch (error) {
-    progress.fail();
+    progress.fail(error);
     throw error;
   }
   progress.done();

@@ -1,0 +1,10 @@
+/**
+ * Benchmarks: latency statistics, model timings at fixed shapes, memory and machine description.
+ *
+ * @module
+ */
+export * from "./stats.ts";
+export * from "./latency.ts";
+export * from "./memory.ts";
+export * from "./machine.ts";
+export * from "./model_bench.ts";

@@ -1,0 +1,104 @@
+import { stat } from "node:fs/promises";
+import { createSession, type SessionOptions } from "../runtime/session.ts";
+import { batchFeeds, syntheticBatch } from "../runtime/feeds.ts";
+import { type MeasureOptions, measureLatency } from "./latency.ts";
+
+/** One row of `bench.json`: a model variant at one batch size and sequence length. */
+export interface BenchRow {
+  model: string;
+  variant: string;
+  batch: number;
+  seq: number;
+  medianMs: number;
+  p90Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  /** Sequences per second at the median. */
+  throughput: number;
+  sizeBytes: number;
+  /** Timed runs behind the statistics. */
+  runs: number;
+}
+
+/** What to benchmark. */
+export interface ModelBenchOptions {
+  /** Name of the model in the table (e.g. `distilbert-base (random)`). */
+  model: string;
+  /** `fp32`, `int8-dynamic`, … */
+  variant: string;
+  /** The `.onnx` file. */
+  path: string;
+  /** Vocabulary size, for random token ids. */
+  vocabSize: number;
+  /** Batch sizes (default [1, 8]). */
+  batches?: number[];
+  /** Sequence length (default 128). */
+  seq?: number;
+  session?: SessionOptions;
+  measure?: MeasureOptions;
+}
+
+/**
+ * Latency of an ONNX classifier on random full-length inputs at each batch size, with its size on
+ * disk (the file plus external data in `<file>_data`, when present).
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await benchModel({ model: "distilbert-base", variant: "fp32", path: "model.onnx", vocabSize: 30522 });
+ * ```
+ */
+export async function benchModel(options: ModelBenchOptions): Promise<BenchRow[]> {
+  const seq = options.seq ?? 128;
+  const model = await createSession(options.path, options.session);
+  const sizeBytes = await modelSizeOnDisk(options.path);
+  const rows: BenchRow[] = [];
+  try {
+    for (const batch of options.batches ?? [1, 8]) {
+      const feeds = batchFeeds({
+        batch: syntheticBatch({ size: batch, seqLen: seq, vocabSize: options.vocabSize, seed: batch }),
+        inputNames: model.inputNames,
+      });
+      const stats = await measureLatency(
+        () => model.session.run(feeds),
+        { warmup: 3, iterations: 10, minTimeMs: 3000, ...options.measure },
+      );
+      rows.push({
+        model: options.model,
+        variant: options.variant,
+        batch,
+        seq,
+        medianMs: stats.medianMs,
+        p90Ms: stats.p90Ms,
+        p99Ms: stats.p99Ms,
+        meanMs: stats.meanMs,
+        throughput: (batch * 1000) / stats.medianMs,
+        sizeBytes,
+        runs: stats.count,
+      });
+    }
+  } finally {
+    await model.session.release();
+  }
+  return rows;
+}
+
+/**
+ * Bytes on disk of an ONNX model: the file plus its external-data file (`<name>_data` or
+ * `<name>.data`), when there is one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { modelSizeOnDisk } from "./model_bench.ts";
+ * const path = `${await Deno.makeTempDir()}/m.onnx`;
+ * await Deno.writeFile(path, new Uint8Array(10));
+ * assert.equal(await modelSizeOnDisk(path), 10);
+ * ```
+ */
+export async function modelSizeOnDisk(path: string): Promise<number> {
+  let total = (await stat(path)).size;
+  for (const extra of [`${path}_data`, `${path}.data`]) {
+    total += await stat(extra).then((s) => s.size, () => 0);
+  }
+  return total;
+}

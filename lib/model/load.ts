@@ -1,0 +1,143 @@
+import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import {
+  hubDownload,
+  hubFileExists,
+  type HubSettings,
+  hubSettings,
+  hubSnapshotDir,
+} from "../hub/mod.ts";
+import type { ProgressOption } from "../progress/mod.ts";
+import { writeModel } from "../onnx/mod.ts";
+import { modelSizeOnDisk } from "../bench/model_bench.ts";
+import { type DistilBertConfig, parseDistilBertConfig } from "./config.ts";
+import { readSafetensors } from "./safetensors.ts";
+import { readTorchCheckpoint } from "./torch/mod.ts";
+import { buildDistilBertGraph } from "./distilbert_graph.ts";
+import type { WeightMap } from "./weights.ts";
+
+/** Where a loaded model's ONNX graph came from. */
+export type ModelSource = "onnx" | "safetensors" | "pytorch_model.bin";
+
+/** The checkpoint files the loader looks for, in order of preference. */
+export const CHECKPOINT_FILES = {
+  onnx: "onnx/model.onnx",
+  safetensors: "model.safetensors",
+  "pytorch_model.bin": "pytorch_model.bin",
+} as const satisfies Record<ModelSource, string>;
+
+/** Bumped whenever the exporter's output changes, so older cached exports are not reused. */
+export const EXPORTER_VERSION = 1;
+
+/** A sequence classifier ready for ONNX Runtime. */
+export interface LoadedClassifier {
+  modelId: string;
+  revision: string;
+  /** The `.onnx` file: the repo's own, or the kit's export. */
+  path: string;
+  source: ModelSource;
+  /** Parsed `config.json`. */
+  config: DistilBertConfig;
+  /** Bytes on disk of the ONNX model (with external data). */
+  sizeBytes: number;
+}
+
+/** Options of {@link loadClassifier}. */
+export interface LoadClassifierOptions {
+  revision?: string;
+  settings?: HubSettings;
+  progress?: ProgressOption;
+  signal?: AbortSignal;
+  /**
+   * `"auto"` (default) uses the repo's `onnx/model.onnx` when it has one and exports the PyTorch
+   * weights otherwise; `"always"` exports even when an ONNX file exists (to compare the two).
+   */
+  export?: "auto" | "always";
+}
+
+/** The repo has no file the kit can build a model from. */
+export class NoCheckpointError extends Error {
+  override name = "NoCheckpointError";
+}
+
+/**
+ * Loads a sequence-classification model by hub id: the repo's `onnx/model.onnx` if it has one,
+ * otherwise the kit's own export of `model.safetensors` or `pytorch_model.bin` (cached like a
+ * download, so the export runs once per model and revision).
+ *
+ * @example
+ * ```ts ignore
+ * const model = await loadClassifier("textattack/distilbert-base-uncased-MRPC");
+ * console.log(model.source, model.path);
+ * ```
+ */
+export async function loadClassifier(
+  modelId: string,
+  options: LoadClassifierOptions = {},
+): Promise<LoadedClassifier> {
+  const settings = options.settings ?? hubSettings();
+  const revision = options.revision ?? "main";
+  const common = { settings, progress: options.progress, signal: options.signal };
+  const configPath = await hubDownload({ repo: modelId, revision, file: "config.json" }, common);
+  const config = parseDistilBertConfig(
+    await readFile(configPath, "utf8"),
+    `config.json of ${modelId}@${revision}`,
+  );
+  const has = (file: string) =>
+    hubFileExists({ repo: modelId, revision, file }, { settings, signal: options.signal });
+  if (options.export !== "always" && await has(CHECKPOINT_FILES.onnx)) {
+    const path = await hubDownload({ repo: modelId, revision, file: CHECKPOINT_FILES.onnx }, common);
+    if (await has(`${CHECKPOINT_FILES.onnx}_data`)) {
+      await hubDownload({ repo: modelId, revision, file: `${CHECKPOINT_FILES.onnx}_data` }, common);
+    }
+    return { modelId, revision, path, source: "onnx", config, sizeBytes: await modelSizeOnDisk(path) };
+  }
+  for (const source of ["safetensors", "pytorch_model.bin"] as const) {
+    if (!(await has(CHECKPOINT_FILES[source]))) continue;
+    const path = await exportedModel({ modelId, revision, source, config, settings, options });
+    return { modelId, revision, path, source, config, sizeBytes: await modelSizeOnDisk(path) };
+  }
+  throw new NoCheckpointError(
+    `${modelId}@${revision} has none of ${
+      Object.values(CHECKPOINT_FILES).join(", ")
+    } on ${settings.endpoint}${
+      settings.offline ? " or in the offline cache" : ""
+    }: pick a repo with PyTorch or ONNX weights.`,
+  );
+}
+
+/** Where the kit caches its export of a repo's weights. */
+export function exportedModelPath(
+  options: { modelId: string; revision?: string; source: ModelSource; settings?: HubSettings },
+): string {
+  const settings = options.settings ?? hubSettings();
+  const dir = hubSnapshotDir(
+    { repo: options.modelId, revision: options.revision },
+    { cacheDir: join(settings.cacheDir, "exports", `v${EXPORTER_VERSION}`) },
+  );
+  return join(dir, `model.from-${options.source.replace(/[^a-z]/g, "")}.onnx`);
+}
+
+async function exportedModel(args: {
+  modelId: string;
+  revision: string;
+  source: "safetensors" | "pytorch_model.bin";
+  config: DistilBertConfig;
+  settings: HubSettings;
+  options: LoadClassifierOptions;
+}): Promise<string> {
+  const { modelId, revision, source, config, settings, options } = args;
+  const target = exportedModelPath({ modelId, revision, source, settings });
+  const cached = await modelSizeOnDisk(target).then(() => true, () => false);
+  if (cached) return target;
+  const weightsPath = await hubDownload(
+    { repo: modelId, revision, file: CHECKPOINT_FILES[source] },
+    { settings, progress: options.progress, signal: options.signal },
+  );
+  const weights: WeightMap = source === "safetensors"
+    ? await readSafetensors(weightsPath)
+    : await readTorchCheckpoint(weightsPath);
+  const model = buildDistilBertGraph(config, weights, { name: `${modelId}@${revision}` });
+  await writeModel(target, model);
+  return target;
+}

@@ -1,0 +1,68 @@
+import { hubSettings, type HubSettings } from "../hub/mod.ts";
+import { prepareMrpc } from "../data/mod.ts";
+import { loadClassifier } from "../model/mod.ts";
+import { machineInfo } from "../bench/mod.ts";
+import { DemoReport, writeReport } from "../report/mod.ts";
+import type { ProgressOption } from "../progress/mod.ts";
+import { evaluateVariant, latencyProfile } from "./variant.ts";
+import { workshopSettings } from "./settings.ts";
+
+/** The dataset the demo evaluates on, as `report.json` names it. */
+export const DEMO_DATASET = "glue/mrpc:validation";
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Hub model id (default: `WORKSHOP_MODEL`, else the real DistilBERT-MRPC). */
+  modelId?: string;
+  revision?: string;
+  /** Where `report.json` and `report.html` go (default `out/demo`). */
+  outDir?: string;
+  settings?: HubSettings;
+  /** Short latency runs (default: `WORKSHOP_QUICK`). */
+  quick?: boolean;
+  progress?: ProgressOption;
+}
+
+/**
+ * The workshop's flagship run: MRPC validation → the FP32 model in ONNX Runtime → accuracy, F1,
+ * latency and size → `report.json` and `report.html`. Later techniques add their variants to the
+ * same report.
+ *
+ * @example
+ * ```ts ignore
+ * const { report, paths } = await runDemo({ modelId: "textattack/distilbert-base-uncased-MRPC" });
+ * ```
+ */
+export async function runDemo(
+  options: DemoOptions = {},
+): Promise<{ report: DemoReport; paths: { json: string; html: string } }> {
+  const workshop = workshopSettings({
+    ...(options.modelId ? { modelId: options.modelId } : {}),
+    ...(options.quick !== undefined ? { quick: options.quick } : {}),
+  });
+  const settings = options.settings ?? hubSettings();
+  const common = { revision: options.revision, settings, progress: options.progress };
+  const data = await prepareMrpc("validation", {
+    modelId: workshop.modelId,
+    batchSize: 8,
+    sortByLength: true,
+    ...common,
+  });
+  const model = await loadClassifier(workshop.modelId, common);
+  const fp32 = await evaluateVariant({
+    name: "fp32",
+    path: model.path,
+    batches: data.batches,
+    vocabSize: model.config.vocabSize,
+    latency: latencyProfile(workshop.quick),
+    progress: options.progress,
+    details: { source: model.source, revision: model.revision },
+  });
+  const report = new DemoReport({
+    model: workshop.modelId,
+    dataset: DEMO_DATASET,
+    machine: await machineInfo(),
+  }).add(fp32.result);
+  const paths = await writeReport(report, { dir: options.outDir ?? "out/demo" });
+  return { report, paths };
+}

@@ -1,0 +1,8 @@
+/**
+ * The workshop's steps as the demo, the notebooks and the command line share them.
+ *
+ * @module
+ */
+export * from "./settings.ts";
+export * from "./variant.ts";
+export * from "./demo.ts";
