@@ -8,3 +8,4 @@ export * from "./latency.ts";
 export * from "./memory.ts";
 export * from "./machine.ts";
 export * from "./model_bench.ts";
+export * from "./suite.ts";

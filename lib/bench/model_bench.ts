@@ -1,7 +1,7 @@
-import { stat } from "node:fs/promises";
+import { modelSizeOnDisk } from "../onnx/size.ts";
 import { createSession, type SessionOptions } from "../runtime/session.ts";
 import { batchFeeds, syntheticBatch } from "../runtime/feeds.ts";
-import { type MeasureOptions, measureLatency } from "./latency.ts";
+import { measureLatency, type MeasureOptions } from "./latency.ts";
 
 /** One row of `bench.json`: a model variant at one batch size and sequence length. */
 export interface BenchRow {
@@ -55,7 +55,12 @@ export async function benchModel(options: ModelBenchOptions): Promise<BenchRow[]
   try {
     for (const batch of options.batches ?? [1, 8]) {
       const feeds = batchFeeds({
-        batch: syntheticBatch({ size: batch, seqLen: seq, vocabSize: options.vocabSize, seed: batch }),
+        batch: syntheticBatch({
+          size: batch,
+          seqLen: seq,
+          vocabSize: options.vocabSize,
+          seed: batch,
+        }),
         inputNames: model.inputNames,
       });
       const stats = await measureLatency(
@@ -80,25 +85,4 @@ export async function benchModel(options: ModelBenchOptions): Promise<BenchRow[]
     await model.session.release();
   }
   return rows;
-}
-
-/**
- * Bytes on disk of an ONNX model: the file plus its external-data file (`<name>_data` or
- * `<name>.data`), when there is one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { modelSizeOnDisk } from "./model_bench.ts";
- * const path = `${await Deno.makeTempDir()}/m.onnx`;
- * await Deno.writeFile(path, new Uint8Array(10));
- * assert.equal(await modelSizeOnDisk(path), 10);
- * ```
- */
-export async function modelSizeOnDisk(path: string): Promise<number> {
-  let total = (await stat(path)).size;
-  for (const extra of [`${path}_data`, `${path}.data`]) {
-    total += await stat(extra).then((s) => s.size, () => 0);
-  }
-  return total;
 }

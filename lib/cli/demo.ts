@@ -5,8 +5,11 @@
  */
 import { parseArgs } from "node:util";
 import { runDemo } from "../workshop/mod.ts";
+import { runCli } from "./main.ts";
 
-if (import.meta.main) {
+if (import.meta.main) await runCli(main);
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {

@@ -12,7 +12,9 @@ import type { MrpcRow } from "./rows.ts";
  * assert.deepEqual(df.columns, ["idx", "label", "words1", "words2", "sentence1", "sentence2"]);
  * ```
  */
-export async function mrpcDataFrame(rows: readonly MrpcRow[]): Promise<import("danfojs").DataFrame> {
+export async function mrpcDataFrame(
+  rows: readonly MrpcRow[],
+): Promise<import("danfojs").DataFrame> {
   const { DataFrame } = await import("danfojs");
   const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
   return new DataFrame(rows.map((r) => ({

@@ -5,7 +5,7 @@ import { MrpcFormatError } from "./errors.ts";
 import { loadMrpc, mrpcParquetFile } from "./mrpc.ts";
 import { readMrpcParquet } from "./parquet.ts";
 import { MRPC_SPLIT_SIZES, MRPC_SPLITS, type MrpcSplit } from "./rows.ts";
-import { mirrorParquetPath, mrpcTsvDir } from "./_test_support.ts";
+import { mirrorParquetPath, mrpcTsvDir } from "../../tests/support/mirror.ts";
 
 Deno.test("GLUE TSVs and the hub's parquet give identical rows for every split", async () => {
   for (const split of MRPC_SPLITS) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parquetMetadata } from "hyparquet";
 import { MrpcFormatError } from "./errors.ts";
 import { readMrpcParquet } from "./parquet.ts";
-import { fixturePath, mirrorParquetPath } from "./_test_support.ts";
+import { fixturePath, mirrorParquetPath } from "../../tests/support/mirror.ts";
 
 Deno.test("the mirror's nyu-mll/glue MRPC parquet files read with row counts and first rows", async () => {
   const train = await readMrpcParquet(mirrorParquetPath("train"), "train");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { hubSettings } from "../hub/mod.ts";
 import { startHubServer } from "../../tests/support/hub_server.ts";
 import { prepareMrpc } from "./prepare.ts";
-import { mirrorRepoDir, mrpcTsvDir, referencePairs, STANDINS } from "./_test_support.ts";
+import { mirrorRepoDir, mrpcTsvDir, referencePairs, STANDINS } from "../../tests/support/mirror.ts";
 
 Deno.test("prepareMrpc: validation split, vocab-only stand-in, batches map back to rows", async () => {
   const { rows, encoded, batches, tokenizer } = await prepareMrpc("validation", {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MrpcFormatError } from "./errors.ts";
 import { MRPC_TSV_FILES, parseMrpcTsv, readMrpcTsv } from "./tsv.ts";
-import { fixturePath, mrpcTsvDir } from "./_test_support.ts";
+import { fixturePath, mrpcTsvDir } from "../../tests/support/mirror.ts";
 
 const HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String";
 

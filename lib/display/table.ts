@@ -75,17 +75,20 @@ export class Table {
   toHtml(): string {
     const head = this.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
     const body = this.rows.map((row) =>
-      `<tr>${
-        this.columns.map((c) => `<td>${escapeHtml(this.format(row[c]))}</td>`).join("")
-      }</tr>`
+      `<tr>${this.columns.map((c) => `<td>${escapeHtml(this.format(row[c]))}</td>`).join("")}</tr>`
     ).join("\n");
-    const caption = this.options.title ? `<caption>${escapeHtml(this.options.title)}</caption>` : "";
+    const caption = this.options.title
+      ? `<caption>${escapeHtml(this.options.title)}</caption>`
+      : "";
     return `<table class="results">${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
   }
 
   /** Aligned plain text, for terminals and logs. */
   toString(): string {
-    const cells = [this.columns, ...this.rows.map((r) => this.columns.map((c) => this.format(r[c])))];
+    const cells = [
+      this.columns,
+      ...this.rows.map((r) => this.columns.map((c) => this.format(r[c]))),
+    ];
     const widths = this.columns.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
     const line = (row: string[]) => row.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
     const rule = widths.map((w) => "-".repeat(w)).join("  ");

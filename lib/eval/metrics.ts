@@ -50,7 +50,9 @@ export function classificationMetrics(
     if (label < 0) continue;
     const predicted = predictions[i];
     if (label >= numLabels || predicted < 0 || predicted >= numLabels) {
-      throw new MetricsError(`row ${i}: label ${label} / prediction ${predicted} outside 0..${numLabels - 1}.`);
+      throw new MetricsError(
+        `row ${i}: label ${label} / prediction ${predicted} outside 0..${numLabels - 1}.`,
+      );
     }
     confusion[label][predicted]++;
     count++;

@@ -8,8 +8,7 @@ import {
   hubSnapshotDir,
 } from "../hub/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
-import { writeModel } from "../onnx/mod.ts";
-import { modelSizeOnDisk } from "../bench/model_bench.ts";
+import { modelSizeOnDisk, writeModel } from "../onnx/mod.ts";
 import { type DistilBertConfig, parseDistilBertConfig } from "./config.ts";
 import { readSafetensors } from "./safetensors.ts";
 import { readTorchCheckpoint } from "./torch/mod.ts";
@@ -86,11 +85,21 @@ export async function loadClassifier(
   const has = (file: string) =>
     hubFileExists({ repo: modelId, revision, file }, { settings, signal: options.signal });
   if (options.export !== "always" && await has(CHECKPOINT_FILES.onnx)) {
-    const path = await hubDownload({ repo: modelId, revision, file: CHECKPOINT_FILES.onnx }, common);
+    const path = await hubDownload(
+      { repo: modelId, revision, file: CHECKPOINT_FILES.onnx },
+      common,
+    );
     if (await has(`${CHECKPOINT_FILES.onnx}_data`)) {
       await hubDownload({ repo: modelId, revision, file: `${CHECKPOINT_FILES.onnx}_data` }, common);
     }
-    return { modelId, revision, path, source: "onnx", config, sizeBytes: await modelSizeOnDisk(path) };
+    return {
+      modelId,
+      revision,
+      path,
+      source: "onnx",
+      config,
+      sizeBytes: await modelSizeOnDisk(path),
+    };
   }
   for (const source of ["safetensors", "pytorch_model.bin"] as const) {
     if (!(await has(CHECKPOINT_FILES[source]))) continue;

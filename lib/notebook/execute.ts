@@ -44,7 +44,9 @@ export async function executeNotebook(
   if (!status.jupyter || !status.kernel) throw new NotebookExecutionError(status.message);
   const source = resolve(path);
   const workDir = options.outputPath ? undefined : await mkdtemp(join(tmpdir(), "notebook-"));
-  const output = options.outputPath ? resolve(options.outputPath) : join(workDir!, basename(source));
+  const output = options.outputPath
+    ? resolve(options.outputPath)
+    : join(workDir!, basename(source));
   const started = performance.now();
   try {
     const result = await new Deno.Command("jupyter", {
@@ -62,11 +64,16 @@ export async function executeNotebook(
       stdout: "piped",
       stderr: "piped",
     }).output().catch((error) => {
-      throw new NotebookExecutionError(`could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`);
+      throw new NotebookExecutionError(
+        `could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`,
+      );
     });
     if (!result.success) {
       const log = new TextDecoder().decode(result.stderr);
-      throw new NotebookExecutionError(`${path} failed:\n${log.slice(-4000)}`);
+      const at = log.indexOf("CellExecutionError");
+      throw new NotebookExecutionError(
+        `${path} failed:\n${(at >= 0 ? log.slice(at) : log).slice(0, 6000)}`,
+      );
     }
     const notebook = JSON.parse(await readFile(output, "utf8"));
     return { notebook, seconds: (performance.now() - started) / 1000 };

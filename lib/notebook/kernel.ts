@@ -27,7 +27,11 @@ export const JUPYTER_INSTALL_HINT =
 export async function ensureJupyterKernel(): Promise<KernelStatus> {
   const jupyter = await commandWorks("jupyter", ["--version"]);
   if (!jupyter) {
-    return { jupyter, kernel: kernelRegistered(), message: `Jupyter was not found. ${JUPYTER_INSTALL_HINT}` };
+    return {
+      jupyter,
+      kernel: kernelRegistered(),
+      message: `Jupyter was not found. ${JUPYTER_INSTALL_HINT}`,
+    };
   }
   if (!kernelRegistered()) {
     const out = await new Deno.Command(Deno.execPath(), {

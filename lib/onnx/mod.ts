@@ -31,3 +31,4 @@ export * from "./graph_ops.ts";
 export * from "./unique_names.ts";
 export * from "./builder.ts";
 export * from "./stats.ts";
+export * from "./size.ts";

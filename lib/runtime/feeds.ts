@@ -71,7 +71,11 @@ export function syntheticBatch(
   const inputIds = new BigInt64Array(size * seqLen);
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < seqLen; c++) {
-      const id = c === 0 ? 101 : c === seqLen - 1 ? 102 : 1000 + Math.floor(next() * (vocabSize - 1000));
+      const id = c === 0
+        ? 101
+        : c === seqLen - 1
+        ? 102
+        : 1000 + Math.floor(next() * (vocabSize - 1000));
       inputIds[r * seqLen + c] = BigInt(id);
     }
   }

@@ -69,9 +69,13 @@ export async function createSession(
 async function assertFile(path: string): Promise<void> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new ModelLoadError(`${path} is not a file: pass the .onnx file itself.`);
+    if (!info.isFile()) {
+      throw new ModelLoadError(`${path} is not a file: pass the .onnx file itself.`);
+    }
   } catch (error) {
     if (error instanceof ModelLoadError) throw error;
-    throw new ModelLoadError(`${path} does not exist: check the path, or load the model by hub id.`);
+    throw new ModelLoadError(
+      `${path} does not exist: check the path, or load the model by hub id.`,
+    );
   }
 }

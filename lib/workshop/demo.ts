@@ -1,4 +1,4 @@
-import { hubSettings, type HubSettings } from "../hub/mod.ts";
+import { type HubSettings, hubSettings } from "../hub/mod.ts";
 import { prepareMrpc } from "../data/mod.ts";
 import { loadClassifier } from "../model/mod.ts";
 import { machineInfo } from "../bench/mod.ts";
@@ -42,13 +42,13 @@ export async function runDemo(
   });
   const settings = options.settings ?? hubSettings();
   const common = { revision: options.revision, settings, progress: options.progress };
+  const model = await loadClassifier(workshop.modelId, common);
   const data = await prepareMrpc("validation", {
     modelId: workshop.modelId,
     batchSize: 8,
     sortByLength: true,
     ...common,
   });
-  const model = await loadClassifier(workshop.modelId, common);
   const fp32 = await evaluateVariant({
     name: "fp32",
     path: model.path,

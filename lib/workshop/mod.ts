@@ -6,3 +6,4 @@
 export * from "./settings.ts";
 export * from "./variant.ts";
 export * from "./demo.ts";
+export * from "./fp32_bench.ts";

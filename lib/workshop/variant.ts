@@ -1,6 +1,7 @@
 import { createSession, type SessionOptions } from "../runtime/mod.ts";
 import { agreementWith, evaluateClassifier, type EvaluationResult } from "../eval/mod.ts";
-import { benchModel, type MeasureOptions, modelSizeOnDisk } from "../bench/mod.ts";
+import { benchModel, type MeasureOptions } from "../bench/mod.ts";
+import { modelSizeOnDisk } from "../onnx/mod.ts";
 import type { LabelledBatch } from "../eval/mod.ts";
 import type { VariantResult } from "../report/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
@@ -88,5 +89,7 @@ export async function evaluateVariant(options: EvaluateVariantOptions): Promise<
 
 /** Latency measurement for the workshop profile: short in the quick profile CI uses. */
 export function latencyProfile(quick: boolean): MeasureOptions {
-  return quick ? { warmup: 1, iterations: 5, minTimeMs: 0 } : { warmup: 3, iterations: 20, minTimeMs: 3000 };
+  return quick
+    ? { warmup: 1, iterations: 5, minTimeMs: 0 }
+    : { warmup: 3, iterations: 20, minTimeMs: 3000 };
 }

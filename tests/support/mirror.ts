@@ -1,5 +1,5 @@
 /**
- * Test helpers of `lib/data`: where the shared hub mirror, GLUE's MRPC TSVs and the fixtures are.
+ * Test helpers: where the shared hub mirror, GLUE's MRPC TSVs and the fixtures are.
  * CI clones the repo elsewhere with `shared/` beside the clone, so paths derive from the project
  * root unless `HUB_MIRROR_DIR` / `MRPC_TSV_DIR` say otherwise.
  *
@@ -7,7 +7,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultHubMirrorDir } from "../../tests/support/hub_server.ts";
+import { defaultHubMirrorDir } from "./hub_server.ts";
 
 /** The project root (the folder with deno.json). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -1,0 +1,102 @@
+/**
+ * `deno task bench [--only NAME,…] [--model ID] [--out DIR] [--quick]`: latency, size, time and
+ * memory benchmarks. Prints tables and writes `DIR/bench.json` =
+ * `{ machine, rows: [{ model, variant, batch, seq, medianMs, p90Ms, sizeBytes, … }], measurements }`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../fs/atomic.ts";
+import { type BenchContext, type BenchSuite, machineInfo, type SuiteResult } from "../bench/mod.ts";
+import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
+import { writeModel } from "../onnx/mod.ts";
+import { Table } from "../display/mod.ts";
+import { fp32Suite, workshopSettings } from "../workshop/mod.ts";
+import { runCli } from "./main.ts";
+
+/** Every suite `deno task bench` knows, in the order they run. */
+export const BENCH_SUITES: BenchSuite[] = [fp32Suite];
+
+if (import.meta.main) await runCli(main);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      only: { type: "string" },
+      model: { type: "string" },
+      out: { type: "string", default: "out/bench" },
+      quick: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(
+      `deno task bench [--only ${
+        BENCH_SUITES.map((s) => s.name).join(",")
+      }] [--model ID] [--out DIR] [--quick]\n` +
+        BENCH_SUITES.map((s) => `  ${s.name.padEnd(8)} ${s.description}`).join("\n"),
+    );
+    return;
+  }
+  const workshop = workshopSettings({
+    ...(values.model ? { modelId: values.model } : {}),
+    ...(values.quick ? { quick: true } : {}),
+  });
+  const only = values.only?.split(",").map((s) => s.trim());
+  const suites = only ? BENCH_SUITES.filter((s) => only.includes(s.name)) : BENCH_SUITES;
+  const outDir = resolve(values.out!);
+  const context: BenchContext = {
+    outDir,
+    quick: workshop.quick,
+    modelId: workshop.modelId,
+    baseModelPath: await writeBaseModel(outDir),
+  };
+  const results: SuiteResult = { rows: [], measurements: [] };
+  for (const suite of suites) {
+    console.error(`bench: ${suite.name} — ${suite.description}`);
+    const result = await suite.run(context);
+    results.rows.push(...result.rows);
+    results.measurements.push(...result.measurements);
+  }
+  const machine = await machineInfo();
+  const path = join(outDir, "bench.json");
+  await writeFileAtomic(path, JSON.stringify({ machine, ...results }, null, 2) + "\n");
+  console.log(
+    new Table(
+      results.rows.map((r) => ({
+        model: r.model,
+        variant: r.variant,
+        batch: r.batch,
+        seq: r.seq,
+        "median ms": r.medianMs,
+        "p90 ms": r.p90Ms,
+        "size MB": r.sizeBytes / 1e6,
+      })),
+      { title: `Latency (${machine.cpu}, ${machine.cores} cores)`, digits: 2 },
+    ).toString(),
+  );
+  if (results.measurements.length > 0) {
+    console.log(
+      "\n" + new Table(
+        results.measurements.map((m) => ({
+          measurement: m.name,
+          value: m.value,
+          unit: m.unit,
+          target: m.target,
+          met: m.met,
+        })),
+        { title: "Other measurements", digits: 2 },
+      ).toString(),
+    );
+  }
+  console.log(`\nwrote ${path}`);
+}
+
+/** Full-size DistilBERT-base with random weights, the model speed goals are measured on. */
+async function writeBaseModel(outDir: string): Promise<string> {
+  const path = join(outDir, "models", "distilbert-base-random", "model.onnx");
+  await writeModel(path, buildDistilBert(DISTILBERT_BASE, { seed: 0 }));
+  return path;
+}
