@@ -6,7 +6,12 @@ import { BatchError, TokenizerLoadError } from "./errors.ts";
 import { loadTokenizer } from "./load_tokenizer.ts";
 import { readMrpcParquet } from "./parquet.ts";
 import { bertTokenizerDefinition, parseVocabTxt } from "./wordpiece.ts";
-import { mirrorParquetPath, mirrorRepoDir, referencePairs, STANDINS } from "../../tests/support/mirror.ts";
+import {
+  mirrorParquetPath,
+  mirrorRepoDir,
+  referencePairs,
+  STANDINS,
+} from "../../tests/support/mirror.ts";
 
 Deno.test("both stand-ins' tokenizers reproduce reference_logits.json input_ids (local folders)", async () => {
   for (const repo of [STANDINS.mini, STANDINS.tiny]) {

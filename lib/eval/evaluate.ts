@@ -1,6 +1,7 @@
 import type * as ort from "onnxruntime-node";
 import { batchFeeds, type ModelSession, type TokenBatch } from "../runtime/mod.ts";
 import { type LatencyStats, latencyStats, scaleStats } from "../bench/stats.ts";
+import { residentMemory } from "../bench/memory.ts";
 import { type ProgressOption, progressReporter } from "../progress/mod.ts";
 import { argmaxRows, type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
 
@@ -26,6 +27,8 @@ export interface EvaluationResult {
   /** Rows per second over the whole pass. */
   throughput: number;
   seconds: number;
+  /** Peak resident memory of this process after the pass, in bytes. */
+  peakRssBytes: number;
 }
 
 /** Options of {@link evaluateClassifier}. */
@@ -101,5 +104,6 @@ export async function evaluateClassifier(
     sampleLatency: scaleStats(batchLatency, meanSize),
     throughput: rows / seconds,
     seconds,
+    peakRssBytes: residentMemory().peak,
   };
 }
