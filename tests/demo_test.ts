@@ -30,6 +30,17 @@ for (const repo of [STANDINS.mini, STANDINS.tiny]) {
     assert.ok(Math.abs(fp32.f1 - summary.dev_f1) < 1e-9, `f1 ${fp32.f1}`);
     assert.ok(fp32.latencyMs.b1 > 0 && fp32.latencyMs.b8 > fp32.latencyMs.b1 / 2);
     assert.ok(fp32.sizeBytes > 1_000_000);
+    for (const name of ["int8-dynamic", "int8-static"]) {
+      const int8 = report.results.find((r: { name: string }) => r.name === name);
+      assert.ok(int8, `${name} in report.json`);
+      assert.ok(int8.agreement >= 0.95, `${name} agrees with FP32 on ${int8.agreement}`);
+      assert.ok(int8.maxAbsLogitError < 0.25, `${name} max |Δlogit| ${int8.maxAbsLogitError}`);
+      assert.ok(
+        Math.abs(int8.accuracy - fp32.accuracy) <= 0.01 * fp32.accuracy,
+        `${name} accuracy ${int8.accuracy} vs ${fp32.accuracy}`,
+      );
+      assert.ok(int8.sizeBytes <= 0.3 * fp32.sizeBytes, `${name} is ${int8.sizeBytes} bytes`);
+    }
     const html = await Deno.readTextFile(join(out, "report.html"));
     assert.match(html, /Plotly\.newPlot/);
     assert.match(html, /<td>fp32<\/td>/);

@@ -35,6 +35,53 @@ const SPECIAL_TOKEN_KEYS = [
   "additional_special_tokens",
 ];
 
+/** The JSON definition and config of a repo's tokenizer, as transformers.js takes them. */
+export interface TokenizerDefinition {
+  /** `tokenizer.json`'s content (built from `vocab.txt` for BERT repos without one). */
+  json: Record<string, unknown>;
+  /** `tokenizer_config.json` with `special_tokens_map.json` applied. */
+  config: TokenizerConfig;
+  source: "tokenizer.json" | "vocab.txt";
+}
+
+/**
+ * Reads a repo's tokenizer definition: its `tokenizer.json`, or — for BERT repos that ship only
+ * `vocab.txt`, like `textattack/distilbert-base-uncased-MRPC` — the equivalent WordPiece definition
+ * built from the vocabulary and tokenizer config.
+ *
+ * @example
+ * ```ts ignore
+ * const { json, source } = await tokenizerDefinition("textattack/distilbert-base-uncased-MRPC");
+ * ```
+ */
+export async function tokenizerDefinition(
+  modelId: string,
+  options: LoadTokenizerOptions = {},
+): Promise<TokenizerDefinition> {
+  const { revision, settings, localDir, progress, signal } = options;
+  const files = localDir
+    ? localRepoFiles(localDir)
+    : hubRepoFiles({ repo: modelId, revision, settings, progress, signal });
+  const where = localDir ? `${modelId} (${files.label})` : files.label;
+  const config: TokenizerConfig = {
+    ...await readOptionalJson(files, "tokenizer_config.json", where),
+    ...pickSpecialTokens(await readOptionalJson(files, "special_tokens_map.json", where)),
+  };
+  if (await files.has("tokenizer.json")) {
+    return { json: await readJson(files, "tokenizer.json", where), config, source: "tokenizer.json" };
+  }
+  if (await files.has("vocab.txt")) {
+    const vocab = parseVocabTxt(await readFile(await files.path("vocab.txt"), "utf8"));
+    const json = bertTokenizerDefinition(vocab, config, { source: `${where}: vocab.txt` });
+    const bertConfig = { tokenizer_class: "BertTokenizer", ...BERT_SPECIAL_TOKENS, ...config };
+    return { json, config: bertConfig, source: "vocab.txt" };
+  }
+  throw new TokenizerLoadError(
+    `${where}: has neither tokenizer.json nor vocab.txt, so no tokenizer can be built; use a ` +
+      `model repo that ships its tokenizer (or copy the base model's tokenizer files into it)`,
+  );
+}
+
 /**
  * Loads the tokenizer of a hub model (or of a local folder with `localDir`) as a
  * {@link PairTokenizer}. A repo with `tokenizer.json` is built as transformers.js' `AutoTokenizer`
@@ -59,30 +106,13 @@ export async function loadTokenizer(
   modelId: string,
   options: LoadTokenizerOptions = {},
 ): Promise<PairTokenizer> {
-  const { revision, settings, localDir, progress, signal } = options;
-  const files = localDir
-    ? localRepoFiles(localDir)
-    : hubRepoFiles({ repo: modelId, revision, settings, progress, signal });
-  const where = localDir ? `${modelId} (${files.label})` : files.label;
-  const config: TokenizerConfig = {
-    ...await readOptionalJson(files, "tokenizer_config.json", where),
-    ...pickSpecialTokens(await readOptionalJson(files, "special_tokens_map.json", where)),
-  };
-  const info = { modelId, revision: localDir ? undefined : revision ?? "main" };
-  if (await files.has("tokenizer.json")) {
-    const json = await readJson(files, "tokenizer.json", where);
-    return createPairTokenizer(json, config, { ...info, source: "tokenizer.json" });
-  }
-  if (await files.has("vocab.txt")) {
-    const vocab = parseVocabTxt(await readFile(await files.path("vocab.txt"), "utf8"));
-    const definition = bertTokenizerDefinition(vocab, config, { source: `${where}: vocab.txt` });
-    const bertConfig = { tokenizer_class: "BertTokenizer", ...BERT_SPECIAL_TOKENS, ...config };
-    return createPairTokenizer(definition, bertConfig, { ...info, source: "vocab.txt" });
-  }
-  throw new TokenizerLoadError(
-    `${where}: has neither tokenizer.json nor vocab.txt, so no tokenizer can be built; use a ` +
-      `model repo that ships its tokenizer (or copy the base model's tokenizer files into it)`,
-  );
+  const definition = await tokenizerDefinition(modelId, options);
+  const revision = options.localDir ? undefined : options.revision ?? "main";
+  return createPairTokenizer(definition.json, definition.config, {
+    modelId,
+    revision,
+    source: definition.source,
+  });
 }
 
 async function readOptionalJson(

@@ -1,8 +1,16 @@
 /**
- * Post-training quantization. This part: the int8/uint8 primitives — scale and zero-point
- * computation (per tensor and per channel, symmetric or not, reduced range) following ONNX
- * Runtime's quantization tool, and bit-exact TypeScript versions of ONNX `QuantizeLinear`,
- * `DequantizeLinear`, `DynamicQuantizeLinear`, `MatMulInteger` and `QLinearMatMul`.
+ * Post-training quantization.
+ *
+ * - Primitives: scale and zero-point computation (per tensor and per channel, symmetric or not,
+ *   reduced range) following ONNX Runtime's quantization tool, and bit-exact TypeScript versions
+ *   of ONNX `QuantizeLinear`, `DequantizeLinear`, `DynamicQuantizeLinear`, `MatMulInteger` and
+ *   `QLinearMatMul`.
+ * - Dynamic PTQ ({@link quantizeDynamic}) and static PTQ ({@link quantizeStatic}, QDQ or
+ *   QOperator format) of ONNX models, with one quantizer per op type in a registry
+ *   ({@link defaultQuantizers}) and a {@link QuantReport} of what was quantized and what stayed
+ *   FP32 and why.
+ * - Streaming calibration ({@link calibrate}): MinMax, Percentile and Entropy ranges from
+ *   fixed-size histograms, memory flat in the number of batches.
  *
  * @example
  * ```ts
@@ -21,3 +29,21 @@
 export * from "./params.ts";
 export * from "./quantize.ts";
 export * from "./integer_matmul.ts";
+export * from "./options.ts";
+export * from "./report.ts";
+export * from "./weights.ts";
+export * from "./registry.ts";
+export * from "./context.ts";
+export { emitLinear, type LinearSpec } from "./linear.ts";
+export { matMulQuantizer } from "./op_matmul.ts";
+export { gemmQuantizer } from "./op_gemm.ts";
+export { gatherQuantizer } from "./op_gather.ts";
+export * from "./quantizers.ts";
+export * from "./quantize_model.ts";
+export * from "./dynamic.ts";
+export * from "./static.ts";
+export * from "./histogram.ts";
+export * from "./range_methods.ts";
+export * from "./calibrate.ts";
+export * from "./figures.ts";
+export * from "./bench.ts";

@@ -5,6 +5,8 @@ import { machineInfo } from "../bench/mod.ts";
 import { DemoReport, writeReport } from "../report/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { evaluateVariant, latencyProfile } from "./variant.ts";
+import { quantizeWorkshopModel } from "./quantize.ts";
+import { join, resolve } from "node:path";
 import { workshopSettings } from "./settings.ts";
 
 /** The dataset the demo evaluates on, as `report.json` names it. */
@@ -24,9 +26,9 @@ export interface DemoOptions {
 }
 
 /**
- * The workshop's flagship run: MRPC validation → the FP32 model in ONNX Runtime → accuracy, F1,
- * latency and size → `report.json` and `report.html`. Later techniques add their variants to the
- * same report.
+ * The workshop's flagship run: MRPC validation → the FP32 model in ONNX Runtime → dynamic and
+ * static INT8 post-training quantization → accuracy, F1, agreement with FP32, latency and size of
+ * each → `report.json` and `report.html` (and each INT8 model in hub layout beside them).
  *
  * @example
  * ```ts ignore
@@ -63,6 +65,27 @@ export async function runDemo(
     dataset: DEMO_DATASET,
     machine: await machineInfo(),
   }).add(fp32.result);
-  const paths = await writeReport(report, { dir: options.outDir ?? "out/demo" });
+  const outDir = resolve(options.outDir ?? "out/demo");
+  for (const approach of ["dynamic", "static"] as const) {
+    const int8 = await quantizeWorkshopModel({
+      ...common,
+      modelId: workshop.modelId,
+      approach,
+      quick: workshop.quick,
+      outDir: join(outDir, `int8-${approach}`),
+    });
+    const evaluated = await evaluateVariant({
+      name: `int8-${approach}`,
+      path: int8.path,
+      batches: data.batches,
+      vocabSize: model.config.vocabSize,
+      reference: fp32.evaluation,
+      latency: latencyProfile(workshop.quick),
+      progress: options.progress,
+      details: { quantized: int8.report.counts, seconds: int8.seconds, dir: int8.dir },
+    });
+    report.add(evaluated.result);
+  }
+  const paths = await writeReport(report, { dir: outDir });
   return { report, paths };
 }

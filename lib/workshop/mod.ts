@@ -7,3 +7,5 @@ export * from "./settings.ts";
 export * from "./variant.ts";
 export * from "./demo.ts";
 export * from "./fp32_bench.ts";
+export * from "./hub_layout.ts";
+export * from "./quantize.ts";

@@ -1,0 +1,259 @@
+/**
+ * The quantization benchmark of `deno task bench`: full-size DistilBERT-base (random weights)
+ * FP32 vs dynamic INT8 vs static INT8 (QDQ and QOperator) in ONNX Runtime, measured
+ * interleaved in one process — every round runs each model once, in turn — so a busy machine
+ * slows all variants alike and the speedups stay comparable; plus the time and peak memory of
+ * static quantization (100 calibration samples) in a child process.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mkdir } from "node:fs/promises";
+import {
+  below,
+  type BenchRow,
+  type BenchSuite,
+  latencyStats,
+  type Measurement,
+  quantile,
+  type SuiteResult,
+} from "../bench/mod.ts";
+import { DISTILBERT_BASE } from "../model/mod.ts";
+import { modelSizeOnDisk } from "../onnx/mod.ts";
+import { batchFeeds, createSession, type ModelSession, syntheticBatch } from "../runtime/mod.ts";
+import { type ProgressOption, progressReporter } from "../progress/mod.ts";
+import type { BenchChildRequest, BenchChildResult } from "./_bench_child.ts";
+
+/** A latency row with the speedup over FP32 measured in the same rounds. */
+export interface QuantBenchRow extends BenchRow {
+  /** FP32 median ÷ this median. */
+  speedup: number;
+  /** Median over rounds of (FP32 time ÷ this time) in the same round: robust to load drift. */
+  pairedSpeedup: number;
+  minMs: number;
+  /** Size relative to the FP32 file. */
+  sizeRatio: number;
+}
+
+/** Options of {@link quantBenchRows}. */
+export interface QuantBenchOptions {
+  /** The FP32 `.onnx` file (full-size DistilBERT-base with random weights in `deno task bench`). */
+  fp32Path: string;
+  /** Folder for the INT8 models. */
+  outDir: string;
+  /** Model name in the rows (default `distilbert-base (random)`). */
+  model?: string;
+  /** Vocabulary size for random token ids (default DistilBERT's 30522). */
+  vocabSize?: number;
+  /** Batch sizes (default [1, 8]). */
+  batches?: number[];
+  /** Sequence length (default 128). */
+  seq?: number;
+  /** Interleaved timed rounds per batch size (default 60 at batch 1, 20 above; quick: 5 and 3). */
+  rounds?: (batch: number) => number;
+  /** Shorter runs. */
+  quick?: boolean;
+  /** ORT threads (default 2, the workshop machines' cores). */
+  intraOpThreads?: number;
+  /** Calibration samples of static quantization (default 100). */
+  calibrationSamples?: number;
+  /** Progress per batch size. */
+  progress?: ProgressOption;
+}
+
+/** Variant name → model file. */
+interface Variant {
+  name: string;
+  path: string;
+}
+
+/**
+ * Quantizes the FP32 model (dynamic, static QDQ, static QOperator; in a child process that
+ * reports time and peak RSS), then measures all variants interleaved and returns latency rows
+ * (`variant` `fp32`, `int8-dynamic`, `int8-static` = QDQ, `int8-static-qoperator`) with
+ * speedups, and measurements (quantization time and memory, size ratio, speedups against the
+ * issue's targets). Timings on a shared machine are noisy: compare the speedups, not the times.
+ *
+ * @example
+ * ```ts ignore
+ * const { rows, measurements } = await quantBenchRows({
+ *   fp32Path: "out/bench/models/distilbert-base-random/model.onnx",
+ *   outDir: "out/bench/models",
+ * });
+ * ```
+ */
+export async function quantBenchRows(options: QuantBenchOptions): Promise<SuiteResult> {
+  const vocabSize = options.vocabSize ?? DISTILBERT_BASE.vocabSize;
+  const seq = options.seq ?? 128;
+  const threads = options.intraOpThreads ?? 2;
+  const dir = join(options.outDir, "distilbert-base-random-int8");
+  await mkdir(dir, { recursive: true });
+  const variants: Variant[] = [
+    { name: "fp32", path: options.fp32Path },
+    { name: "int8-dynamic", path: join(dir, "model_dynamic.onnx") },
+    { name: "int8-static", path: join(dir, "model_static_qdq.onnx") },
+    { name: "int8-static-qoperator", path: join(dir, "model_static_qoperator.onnx") },
+  ];
+  const child = await quantizeInChild({
+    fp32Path: options.fp32Path,
+    vocabSize,
+    samples: options.calibrationSamples ?? 100,
+    seq,
+    intraOpThreads: threads,
+    dynamicPath: variants[1].path,
+    staticPaths: { qdq: variants[2].path, qoperator: variants[3].path },
+  });
+  const rows = await interleavedRows(variants, { ...options, vocabSize, seq, threads });
+  return { rows, measurements: measurements(child, rows, options.calibrationSamples ?? 100) };
+}
+
+/** `deno task bench`'s suite: {@link quantBenchRows} on the run's full-size FP32 model. */
+export const quantSuite: BenchSuite = {
+  name: "quant",
+  description: "INT8 dynamic and static (QDQ, QOperator) vs FP32 DistilBERT-base in ORT, " +
+    "and static quantization time/memory",
+  run(context) {
+    return quantBenchRows({
+      fp32Path: context.baseModelPath,
+      outDir: join(context.outDir, "models"),
+      quick: context.quick,
+    });
+  },
+};
+
+async function quantizeInChild(request: BenchChildRequest): Promise<BenchChildResult> {
+  const script = fileURLToPath(new URL("./_bench_child.ts", import.meta.url));
+  const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", config, script, JSON.stringify(request)],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) {
+    throw new Error(`the quantization child process (${script}) failed; see its output above`);
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+}
+
+async function interleavedRows(
+  variants: Variant[],
+  o: QuantBenchOptions & { vocabSize: number; seq: number; threads: number },
+): Promise<QuantBenchRow[]> {
+  const sessions: ModelSession[] = [];
+  const sizes: number[] = [];
+  try {
+    for (const v of variants) {
+      sessions.push(await createSession(v.path, { intraOpThreads: o.threads }));
+      sizes.push(await modelSizeOnDisk(v.path));
+    }
+    const rows: QuantBenchRow[] = [];
+    const batches = o.batches ?? [1, 8];
+    const progress = progressReporter(o.progress, {
+      label: "quant bench",
+      total: batches.length,
+      unit: "batch sizes",
+    });
+    for (const batch of batches) {
+      const rounds = o.rounds?.(batch) ?? (o.quick ? (batch === 1 ? 5 : 3) : batch === 1 ? 60 : 20);
+      const times = await timeRounds(sessions, { ...o, batch, rounds });
+      const fp32Median = quantile(times[0], 0.5);
+      variants.forEach((v, i) => {
+        const stats = latencyStats(times[i]);
+        rows.push({
+          model: o.model ?? "distilbert-base (random)",
+          variant: v.name,
+          batch,
+          seq: o.seq,
+          medianMs: stats.medianMs,
+          p90Ms: stats.p90Ms,
+          p99Ms: stats.p99Ms,
+          meanMs: stats.meanMs,
+          minMs: stats.minMs,
+          throughput: (batch * 1000) / stats.medianMs,
+          sizeBytes: sizes[i],
+          sizeRatio: sizes[i] / sizes[0],
+          runs: stats.count,
+          speedup: fp32Median / stats.medianMs,
+          pairedSpeedup: quantile(times[i].map((t, k) => times[0][k] / t), 0.5),
+        });
+      });
+      progress.tick(1);
+    }
+    progress.done();
+    return rows;
+  } finally {
+    for (const s of sessions) await s.session.release();
+  }
+}
+
+async function timeRounds(
+  sessions: ModelSession[],
+  o: { batch: number; rounds: number; seq: number; vocabSize: number },
+): Promise<number[][]> {
+  const batch = syntheticBatch({
+    size: o.batch,
+    seqLen: o.seq,
+    vocabSize: o.vocabSize,
+    seed: o.batch,
+  });
+  const feeds = sessions.map((s) => batchFeeds({ batch, inputNames: s.inputNames }));
+  for (let w = 0; w < 2; w++) {
+    for (const [i, s] of sessions.entries()) await s.session.run(feeds[i]);
+  }
+  const times: number[][] = sessions.map(() => []);
+  for (let r = 0; r < o.rounds; r++) {
+    for (const [i, s] of sessions.entries()) {
+      const start = performance.now();
+      await s.session.run(feeds[i]);
+      times[i].push(performance.now() - start);
+    }
+  }
+  return times;
+}
+
+/** The issue's speed targets (speedup over FP32, same run). */
+const TARGETS: Record<string, Record<number, number>> = {
+  "int8-dynamic": { 1: 2.2, 8: 2.4 },
+  "int8-static": { 1: 2.4, 8: 2.7 },
+};
+
+function measurements(
+  child: BenchChildResult,
+  rows: QuantBenchRow[],
+  samples: number,
+): Measurement[] {
+  const out: Measurement[] = [
+    below(
+      `quantize full-size DistilBERT static (${samples} calibration samples): time`,
+      child.staticSeconds,
+      "s",
+      60,
+    ),
+    below(
+      `quantize full-size DistilBERT static (${samples} calibration samples): peak RSS`,
+      child.peakRssBytes / 1e9,
+      "GB",
+      3,
+    ),
+    { name: "calibration alone (streaming, seq 128)", value: child.calibrationSeconds, unit: "s" },
+    { name: "quantize full-size DistilBERT dynamic: time", value: child.dynamicSeconds, unit: "s" },
+  ];
+  for (const variant of ["int8-dynamic", "int8-static"]) {
+    const size = rows.find((r) => r.variant === variant)?.sizeRatio;
+    if (size !== undefined) out.push(below(`${variant} size / FP32 size`, 100 * size, "%", 30));
+  }
+  for (const row of rows) {
+    const target = TARGETS[row.variant]?.[row.batch];
+    if (target === undefined) continue;
+    out.push({
+      name: `${row.variant} speedup over FP32, batch ${row.batch} (paired median; shared machine)`,
+      value: row.pairedSpeedup,
+      unit: "×",
+      target: `≥ ${target} ×`,
+      met: row.pairedSpeedup >= target,
+    });
+  }
+  return out;
+}

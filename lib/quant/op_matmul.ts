@@ -1,0 +1,146 @@
+/**
+ * The `MatMul` quantizer. A MatMul with a constant 2-D weight is a linear layer: it is quantized
+ * with its bias `Add` (when the only consumer adds a constant `[N]` vector) in the form of the
+ * approach and format (see `linear.ts`). A MatMul of two activations (attention scores and
+ * context) is quantized only by static quantization with `quantizeActivationMatMuls`: the first
+ * input as the activation type, the second as symmetric int8 so the product stays u8 × s8.
+ *
+ * @module
+ */
+
+import type { GraphIndex, Node, Tensor } from "../onnx/mod.ts";
+import { DataType } from "../onnx/mod.ts";
+import { MS_DOMAIN, type QuantContext } from "./context.ts";
+import { activationScheme, emitLinear, missingRange, scaleProduct } from "./linear.ts";
+import type { OpQuantizer, QuantOutcome } from "./registry.ts";
+
+/**
+ * The registry entry for `MatMul`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { matMulQuantizer } from "./op_matmul.ts";
+ * assert.equal(matMulQuantizer.opType, "MatMul");
+ * ```
+ */
+export const matMulQuantizer: OpQuantizer = {
+  opType: "MatMul",
+  activationInputs(node, { index, options }) {
+    const [a, b] = node.inputs;
+    const wa = floatConstant(index, a);
+    const wb = floatConstant(index, b);
+    if (wb && !wa) return wb.dims.length === 2 ? [a] : [];
+    if (!wa && !wb && options.quantizeActivationMatMuls) return [a, b];
+    return [];
+  },
+  quantize(node, ctx) {
+    const [a, b] = node.inputs;
+    const wa = ctx.floatConstant(a);
+    const wb = ctx.floatConstant(b);
+    if (wa) {
+      return { quantized: false, reason: "input A is a constant; ORT folds constant products" };
+    }
+    if (!wb) return quantizeActivationProduct(node, ctx);
+    if (wb.dims.length !== 2) {
+      return {
+        quantized: false,
+        reason: `weight "${b}" is ${wb.dims.length}-D; only 2-D weights are quantized`,
+      };
+    }
+    const bias = findBiasAdd(ctx, node, wb.dims[1]);
+    const outcome = emitLinear(ctx, {
+      node,
+      input: a,
+      weight: b,
+      transposeWeight: false,
+      bias: bias?.bias,
+      output: bias ? bias.add.outputs[0] : node.outputs[0],
+      inputIs2d: false,
+    });
+    if (outcome.quantized) ctx.remove(node, ...(bias ? [bias.add] : []));
+    return outcome;
+  },
+};
+
+/** The `Add` that adds a constant `[n]` bias to `node`'s output, when it is the only consumer. */
+export function findBiasAdd(
+  ctx: QuantContext,
+  node: Node,
+  n: number,
+): { add: Node; bias: string } | undefined {
+  const out = node.outputs[0];
+  if (ctx.index.isGraphOutput(out)) return undefined;
+  const consumers = ctx.index.consumers(out);
+  if (consumers.length !== 1) return undefined;
+  const add = consumers[0];
+  if (add.opType !== "Add" || add.domain !== "" || ctx.isRemoved(add)) return undefined;
+  if (add.inputs.length !== 2 || add.inputs[0] === add.inputs[1]) return undefined;
+  const bias = add.inputs[0] === out ? add.inputs[1] : add.inputs[0];
+  const t = ctx.floatConstant(bias);
+  if (!t || t.dims.length !== 1 || t.dims[0] !== n) return undefined;
+  return { add, bias };
+}
+
+function quantizeActivationProduct(node: Node, ctx: QuantContext): QuantOutcome {
+  if (ctx.approach === "dynamic") {
+    return {
+      quantized: false,
+      reason: "both inputs are activations; dynamic quantization covers constant weights only",
+    };
+  }
+  if (!ctx.options.quantizeActivationMatMuls) {
+    return {
+      quantized: false,
+      reason: "both inputs are activations and quantizeActivationMatMuls is off " +
+        "(no speedup measured on ORT's CPU provider)",
+    };
+  }
+  const [a, b] = node.inputs;
+  const x = ctx.staticActivation(a);
+  if (!x) return missingRange(a);
+  const y = ctx.staticActivation(b, { type: "int8", symmetric: true });
+  if (!y) return missingRange(b);
+  const out = node.outputs[0];
+  if (ctx.options.format === "qdq") {
+    ctx.addNode("MatMul", [ctx.dequantized(x, a), ctx.dequantized(y, b)], {
+      name: node.name,
+      outputs: [out],
+    });
+  } else if (x.type === "uint8") {
+    ctx.addNode("MatMulIntegerToFloat", [
+      x.data,
+      y.data,
+      x.scale,
+      y.scale,
+      x.zeroPoint,
+      y.zeroPoint,
+    ], {
+      name: `${node.name}_MatMulIntegerToFloat`,
+      outputs: [out],
+      domain: MS_DOMAIN,
+    });
+  } else {
+    const [acc] = ctx.addNode("MatMulInteger", [x.data, y.data, x.zeroPoint, y.zeroPoint], {
+      name: `${node.name}_MatMulInteger`,
+    });
+    const [f] = ctx.addNode("Cast", [acc], {
+      name: `${node.name}_Cast`,
+      attributes: { to: { type: "int", value: DataType.FLOAT } },
+    });
+    const scale = ctx.addInitializer(`${node.name}_scale`, DataType.FLOAT, [], scaleProduct(x, y));
+    ctx.addNode("Mul", [f, scale], { name: `${node.name}_Mul`, outputs: [out] });
+  }
+  ctx.remove(node);
+  return {
+    quantized: true,
+    scheme:
+      `${ctx.options.format === "qdq" ? "QDQ MatMul" : "integer MatMul"} of two activations; ` +
+      `A ${activationScheme(x)}, B ${activationScheme(y)}`,
+  };
+}
+
+function floatConstant(index: GraphIndex, value: string): Tensor | undefined {
+  const t = value ? index.constant(value) : undefined;
+  return t?.dataType === DataType.FLOAT ? t : undefined;
+}

@@ -1,0 +1,147 @@
+import { join, resolve } from "node:path";
+import { type HubSettings, hubSettings } from "../hub/mod.ts";
+import { prepareMrpc } from "../data/mod.ts";
+import { loadClassifier, type LoadedClassifier } from "../model/mod.ts";
+import { readModel } from "../onnx/mod.ts";
+import {
+  calibrate,
+  type CalibrationMethod,
+  type CalibrationResult,
+  quantizeDynamic,
+  type QuantizeResult,
+  quantizeStatic,
+  type QuantReport,
+  type StaticQuantOptions,
+} from "../quant/mod.ts";
+import type { ProgressOption } from "../progress/mod.ts";
+import { writeHubLayout } from "./hub_layout.ts";
+import { workshopSettings } from "./settings.ts";
+
+/** Post-training quantization approaches the workshop compares. */
+export type Approach = "dynamic" | "static";
+
+/** Options of {@link quantizeWorkshopModel}. */
+export interface QuantizeWorkshopOptions {
+  /** Hub model id (default: `WORKSHOP_MODEL`). */
+  modelId?: string;
+  revision?: string;
+  settings?: HubSettings;
+  approach: Approach;
+  /** Quantization options (op types, excluded nodes, per-channel, …). */
+  quant?: StaticQuantOptions;
+  /** Static: MRPC train pairs used to calibrate (default 100; 32 in the quick profile). */
+  calibrationSamples?: number;
+  /** Static: how activation ranges are chosen from what calibration saw (default minmax). */
+  method?: CalibrationMethod;
+  /** Where to write the hub-layout folder (default `out/quantized/<approach>`). */
+  outDir?: string;
+  quick?: boolean;
+  progress?: ProgressOption;
+}
+
+/** A quantized model written in hub layout, with what was done to it. */
+export interface QuantizedWorkshopModel {
+  approach: Approach;
+  /** The FP32 model it came from. */
+  fp32: LoadedClassifier;
+  /** The hub-layout folder. */
+  dir: string;
+  /** `dir/onnx/model_quantized.onnx`. */
+  path: string;
+  report: QuantReport;
+  /** Static only: the calibration the ranges came from. */
+  calibration?: CalibrationResult;
+  seconds: number;
+}
+
+/**
+ * MRPC train batches for calibration: the first `samples` pairs, tokenized like evaluation data.
+ *
+ * @example
+ * ```ts ignore
+ * const batches = await calibrationBatches({ modelId, samples: 100 });
+ * ```
+ */
+export async function calibrationBatches(options: {
+  modelId: string;
+  samples: number;
+  revision?: string;
+  settings?: HubSettings;
+  progress?: ProgressOption;
+}) {
+  const data = await prepareMrpc("train", {
+    modelId: options.modelId,
+    revision: options.revision,
+    settings: options.settings,
+    limit: options.samples,
+    batchSize: 8,
+    progress: options.progress,
+  });
+  return data.batches;
+}
+
+/**
+ * The workshop's post-training quantization: loads the FP32 model by hub id, quantizes it
+ * dynamically or statically (calibrating on MRPC train pairs), and writes the result in hub
+ * layout (`onnx/model_quantized.onnx` beside `config.json` and the tokenizer) so
+ * `@huggingface/transformers` loads it with `dtype: "q8"`.
+ *
+ * @example
+ * ```ts ignore
+ * const int8 = await quantizeWorkshopModel({ approach: "static" });
+ * console.log(int8.path, int8.report.counts);
+ * ```
+ */
+export async function quantizeWorkshopModel(
+  options: QuantizeWorkshopOptions,
+): Promise<QuantizedWorkshopModel> {
+  const started = performance.now();
+  const workshop = workshopSettings({
+    ...(options.modelId ? { modelId: options.modelId } : {}),
+    ...(options.quick !== undefined ? { quick: options.quick } : {}),
+  });
+  const settings = options.settings ?? hubSettings();
+  const common = { revision: options.revision, settings, progress: options.progress };
+  const fp32 = await loadClassifier(workshop.modelId, common);
+  const model = await readModel(fp32.path);
+  let result: QuantizeResult;
+  let calibration: CalibrationResult | undefined;
+  if (options.approach === "dynamic") {
+    result = quantizeDynamic(model, stripStaticOnly(options.quant));
+  } else {
+    const batches = await calibrationBatches({
+      modelId: workshop.modelId,
+      samples: options.calibrationSamples ?? (workshop.quick ? 32 : 100),
+      ...common,
+    });
+    calibration = await calibrate(model, batches, {
+      method: options.method,
+      opTypes: options.quant?.opTypes,
+      quantizeActivationMatMuls: options.quant?.quantizeActivationMatMuls,
+      progress: options.progress,
+    });
+    result = quantizeStatic(model, calibration, options.quant);
+  }
+  const dir = resolve(options.outDir ?? join("out", "quantized", options.approach));
+  await writeHubLayout({
+    dir,
+    modelId: workshop.modelId,
+    revision: options.revision,
+    settings,
+    onnx: { "model.onnx": fp32.path, "model_quantized.onnx": result.model },
+  });
+  return {
+    approach: options.approach,
+    fp32,
+    dir,
+    path: join(dir, "onnx", "model_quantized.onnx"),
+    report: result.report,
+    calibration,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function stripStaticOnly(options: StaticQuantOptions = {}): StaticQuantOptions {
+  const { format: _format, ...rest } = options;
+  return rest;
+}
