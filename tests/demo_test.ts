@@ -41,6 +41,8 @@ for (const repo of [STANDINS.mini, STANDINS.tiny]) {
       );
       assert.ok(int8.sizeBytes <= 0.3 * fp32.sizeBytes, `${name} is ${int8.sizeBytes} bytes`);
     }
+    assert.equal(typeof report.tuner?.met, "boolean", "report.json holds the tuner's result");
+    assert.ok(report.tuner.history.length >= 1);
     const html = await Deno.readTextFile(join(out, "report.html"));
     assert.match(html, /Plotly\.newPlot/);
     assert.match(html, /<td>fp32<\/td>/);

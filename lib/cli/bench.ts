@@ -14,10 +14,11 @@ import { writeModel } from "../onnx/mod.ts";
 import { Table } from "../display/mod.ts";
 import { fp32Suite, workshopSettings } from "../workshop/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
+import { quantSuite } from "../quant/mod.ts";
 import { runCli } from "./main.ts";
 
 /** Every suite `deno task bench` knows, in the order they run. */
-export const BENCH_SUITES: BenchSuite[] = [fp32Suite, mixedPrecisionSuite];
+export const BENCH_SUITES: BenchSuite[] = [fp32Suite, quantSuite, mixedPrecisionSuite];
 
 if (import.meta.main) await runCli(main);
 

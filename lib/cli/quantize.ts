@@ -1,6 +1,7 @@
 /**
  * `deno task quantize --model ID --approach dynamic|static [--method minmax|percentile|entropy]
- * [--samples N] [--format qdq|qoperator] [--exclude NODE,…] [--per-tensor] [--out DIR]`:
+ * [--samples N] [--format qdq|qoperator] [--exclude NODE,…] [--per-tensor] [--out DIR]
+ * [--tune [--relative-loss 0.01] [--strategy basic|random] [--max-trials N]]`:
  * post-training quantization of a hub model, written in hub layout (`DIR/onnx/model_quantized.onnx`
  * beside `config.json` and the tokenizer) so `@huggingface/transformers` loads it with
  * `dtype: "q8"`.
@@ -30,6 +31,14 @@ function oneOf<T extends string>(
   return value as T;
 }
 
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 0)) {
+    throw new UsageError(`--${flag} ${value} must be a number ≥ 0`);
+  }
+  return n;
+}
+
 if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void> {
@@ -44,6 +53,10 @@ async function main(): Promise<void> {
       format: { type: "string" },
       exclude: { type: "string" },
       "per-tensor": { type: "boolean" },
+      tune: { type: "boolean" },
+      "relative-loss": { type: "string" },
+      strategy: { type: "string" },
+      "max-trials": { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -51,7 +64,8 @@ async function main(): Promise<void> {
   if (values.help) {
     console.log(
       "deno task quantize --model ID --approach dynamic|static [--method minmax|percentile|entropy]\n" +
-        "  [--samples N] [--format qdq|qoperator] [--exclude NODE,...] [--per-tensor] [--out DIR]",
+        "  [--samples N] [--format qdq|qoperator] [--exclude NODE,...] [--per-tensor] [--out DIR]\n" +
+        "  [--tune [--relative-loss 0.01] [--strategy basic|random] [--max-trials N]]",
     );
     return;
   }
@@ -74,7 +88,19 @@ async function main(): Promise<void> {
       excludeNodes: values.exclude?.split(",").map((s) => s.trim()).filter(Boolean),
       perChannel: values["per-tensor"] ? false : undefined,
     },
+    tune: values.tune
+      ? {
+        criterion: values["relative-loss"] === undefined
+          ? undefined
+          : { relative: positiveNumber("relative-loss", values["relative-loss"]) },
+        strategy: oneOf("strategy", values.strategy, ["basic", "random"] as const),
+        maxTrials: values["max-trials"] === undefined
+          ? undefined
+          : positiveNumber("max-trials", values["max-trials"]),
+      }
+      : undefined,
   });
+  if (result.tuning) console.log(`${result.tuning.message}\n${result.tuning.table().toString()}\n`);
   console.log(
     new Table(
       Object.entries(result.report.byOpType).map(([op, c]) => ({

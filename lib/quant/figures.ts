@@ -5,8 +5,7 @@
  */
 
 import { Figure } from "../display/mod.ts";
-import type { CalibrationResult } from "./calibrate.ts";
-import { CalibrationError } from "./calibrate.ts";
+import { CalibrationError, type CalibrationResult } from "./calibrate.ts";
 import { type CalibrationMethod, rangeFromHistogram } from "./range_methods.ts";
 
 /** Options of {@link calibrationHistogramFigure}. */

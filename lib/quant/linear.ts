@@ -68,12 +68,19 @@ export interface LinearSpec {
  * ```
  */
 export function emitLinear(ctx: QuantContext, spec: LinearSpec): QuantOutcome {
+  if (ctx.approach === "dynamic") {
+    return emitDynamic(
+      ctx,
+      spec,
+      ctx.weight(spec.weight, { axis: 1, transpose: spec.transposeWeight }),
+    );
+  }
+  if (!ctx.range(spec.input)) return missingRange(spec.input);
+  const qdq = ctx.options.format === "qdq";
+  if (qdq && ctx.options.perChannel && ctx.opset < 13) return perAxisOpset(ctx);
   const w = ctx.weight(spec.weight, { axis: 1, transpose: spec.transposeWeight });
-  if (ctx.approach === "dynamic") return emitDynamic(ctx, spec, w);
-  const x = ctx.staticActivation(spec.input);
-  if (!x) return missingRange(spec.input);
-  if (ctx.options.format === "qoperator") return emitQOperator(ctx, spec, x, w);
-  if (w.axis !== undefined && ctx.opset < 13) return perAxisOpset(ctx);
+  const x = ctx.staticActivation(spec.input)!;
+  if (!qdq) return emitQOperator(ctx, spec, x, w);
   return spec.bias ? emitQdqGemm(ctx, spec, x, w) : emitQdqMatMul(ctx, spec, x, w);
 }
 

@@ -9,7 +9,7 @@
  */
 
 import type { GraphIndex, Node, Tensor } from "../onnx/mod.ts";
-import { DataType } from "../onnx/mod.ts";
+import { attr, DataType } from "../onnx/mod.ts";
 import { MS_DOMAIN, type QuantContext } from "./context.ts";
 import { activationScheme, emitLinear, missingRange, scaleProduct } from "./linear.ts";
 import type { OpQuantizer, QuantOutcome } from "./registry.ts";
@@ -97,10 +97,9 @@ function quantizeActivationProduct(node: Node, ctx: QuantContext): QuantOutcome 
     };
   }
   const [a, b] = node.inputs;
-  const x = ctx.staticActivation(a);
-  if (!x) return missingRange(a);
-  const y = ctx.staticActivation(b, { type: "int8", symmetric: true });
-  if (!y) return missingRange(b);
+  for (const value of [a, b]) if (!ctx.range(value)) return missingRange(value);
+  const x = ctx.staticActivation(a)!;
+  const y = ctx.staticActivation(b, { type: "int8", symmetric: true })!;
   const out = node.outputs[0];
   if (ctx.options.format === "qdq") {
     ctx.addNode("MatMul", [ctx.dequantized(x, a), ctx.dequantized(y, b)], {
@@ -126,7 +125,7 @@ function quantizeActivationProduct(node: Node, ctx: QuantContext): QuantOutcome 
     });
     const [f] = ctx.addNode("Cast", [acc], {
       name: `${node.name}_Cast`,
-      attributes: { to: { type: "int", value: DataType.FLOAT } },
+      attributes: { to: attr.int(DataType.FLOAT) },
     });
     const scale = ctx.addInitializer(`${node.name}_scale`, DataType.FLOAT, [], scaleProduct(x, y));
     ctx.addNode("Mul", [f, scale], { name: `${node.name}_Mul`, outputs: [out] });

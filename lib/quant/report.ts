@@ -38,6 +38,8 @@ export interface QuantReport {
   byOpType: Record<string, QuantCounts>;
   /** Bytes of all initializers before and after. */
   weightBytes: { before: number; after: number };
+  /** Choices known to be slow or lossy on the target runtime (empty when none). */
+  warnings: string[];
   /** The options used, defaults filled in (sets as arrays). */
   options: Record<string, unknown>;
 }
@@ -86,8 +88,41 @@ export function summarizeReport(parts: {
     counts,
     byOpType,
     weightBytes: parts.weightBytes,
+    warnings: optionWarnings(parts.options, counts.quantized > 0),
     options: plainOptions(parts.options),
   };
+}
+
+/**
+ * Warnings about option choices measured slow with ONNX Runtime 1.30's x86 CPU provider
+ * (2 threads, AVX-512 VNNI + AMX, full-size DistilBERT): integer kernels exist fast only for
+ * uint8 activations × int8 weights.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optionWarnings } from "./report.ts";
+ * import { resolveQuantOptions } from "./options.ts";
+ * assert.deepEqual(optionWarnings(resolveQuantOptions("static"), true), []);
+ * assert.equal(optionWarnings(resolveQuantOptions("static", { activationType: "int8" }), true).length, 1);
+ * ```
+ */
+export function optionWarnings(options: ResolvedQuantOptions, anyQuantized: boolean): string[] {
+  if (!anyQuantized) return [];
+  const out: string[] = [];
+  if (options.activationType === "int8") {
+    out.push(
+      "int8 activations: ONNX Runtime's x86 CPU provider runs int8 × int8 GEMMs on a portable " +
+        'C++ kernel (measured 3-4× slower than FP32); use activationType "uint8".',
+    );
+  }
+  if (options.weightType === "uint8") {
+    out.push(
+      "uint8 weights: uint8 × uint8 GEMMs skip the VNNI/AMX kernels on x86 (measured no faster " +
+        'than FP32); use weightType "int8".',
+    );
+  }
+  return out;
 }
 
 /** The quantized node names of a report (what a tuner may fall back on). */
@@ -98,7 +133,6 @@ export function quantizedNodes(report: QuantReport): string[] {
 function plainOptions(options: ResolvedQuantOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
-    if (key === "registry") continue;
     if (value instanceof Set) out[key] = [...value];
     else if (value !== undefined) out[key] = value;
   }

@@ -6,10 +6,13 @@
  */
 
 import type { Model } from "../onnx/mod.ts";
+import type { SessionOptions } from "../runtime/mod.ts";
+import type { ProgressOption } from "../progress/mod.ts";
 import { resolveQuantOptions, type StaticQuantOptions } from "./options.ts";
 import type { MinMax } from "./params.ts";
 import { quantizeModel, type QuantizeResult } from "./quantize_model.ts";
-import type { CalibrationResult } from "./calibrate.ts";
+import { calibrate, type CalibrationReader, type CalibrationResult } from "./calibrate.ts";
+import type { CalibrationMethod } from "./range_methods.ts";
 
 /** Activation ranges: a calibration result, or tensor name → range. */
 export type ActivationRanges =
@@ -64,4 +67,68 @@ function toRangeMap(ranges: ActivationRanges): ReadonlyMap<string, MinMax> {
 function isCalibrationResult(value: ActivationRanges): value is CalibrationResult {
   return typeof (value as CalibrationResult).method === "string" &&
     typeof (value as CalibrationResult).ranges === "object";
+}
+
+/** Options of {@link calibrateAndQuantize}: quantization and calibration in one object. */
+export interface CalibratedQuantOptions extends StaticQuantOptions {
+  /** Calibration method (default `"minmax"`). */
+  method?: CalibrationMethod;
+  /** Percentile method: share of values kept, in percent (default 99.999). */
+  percentile?: number;
+  /** Entropy method: quantization levels (default 128). */
+  numQuantizedBins?: number;
+  /** Calibration samples (rows) to use (default: all the reader gives). */
+  calibrationSize?: number;
+  /** Histogram bins per tensor (default 8192). */
+  numBins?: number;
+  /** How ONNX Runtime runs the FP32 model during calibration. */
+  session?: SessionOptions;
+  /** Calibration progress (default on). */
+  progress?: ProgressOption;
+}
+
+/**
+ * Calibrates `model` on `reader` and quantizes it statically: {@link calibrate} then
+ * {@link quantizeStatic}, with ranges symmetric when `activationSymmetric` is set. Returns the
+ * calibration too, to quantize again with other options or methods (`recalibrate`) without
+ * running the model again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as ort from "onnxruntime-node";
+ * import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
+ * import { calibrateAndQuantize } from "./static.ts";
+ * const b = new GraphBuilder("linear");
+ * const x = b.input("x", DataType.FLOAT, ["n", 4]);
+ * const w = b.initializer("w", DataType.FLOAT, [4, 3], Array.from({ length: 12 }, (_, i) => i / 10 - 0.5));
+ * b.output(b.op("MatMul", [x, w]), DataType.FLOAT, ["n", 3], { rename: "y" });
+ * const feeds = [{ x: new ort.Tensor("float32", new Float32Array([1, -2, 3, 0.5]), [1, 4]) }];
+ * const result = await calibrateAndQuantize(createModel(b.build()), feeds, {
+ *   format: "qoperator",
+ *   progress: false,
+ * });
+ * assert.deepEqual(result.calibration.ranges.x, { min: -2, max: 3 });
+ * assert.equal(result.report.counts.quantized, 1);
+ * ```
+ */
+export async function calibrateAndQuantize(
+  model: Model,
+  reader: CalibrationReader,
+  options: CalibratedQuantOptions = {},
+): Promise<QuantizeResult & { calibration: CalibrationResult }> {
+  const calibration = await calibrate(model, reader, {
+    method: options.method,
+    percentile: options.percentile,
+    numQuantizedBins: options.numQuantizedBins,
+    symmetric: options.activationSymmetric,
+    size: options.calibrationSize,
+    numBins: options.numBins,
+    session: options.session,
+    progress: options.progress,
+    opTypes: options.opTypes,
+    quantizeActivationMatMuls: options.quantizeActivationMatMuls,
+    registry: options.registry,
+  });
+  return { ...quantizeStatic(model, calibration, options), calibration };
 }

@@ -42,6 +42,7 @@ async function fusedOps(q: Model): Promise<Map<string, number>> {
 Deno.test("quantizeStatic QDQ (default): runs in ORT, follows FP32, fuses into QGemm", async () => {
   const { model: q, report } = quantizeStatic(model, calibration);
   assert.equal(report.format, "qdq");
+  assert.deepEqual(report.warnings, []);
   assert.deepEqual(report.byOpType.MatMul, { quantized: 14, fp32: 4 });
   assert.deepEqual(report.byOpType.Gather, { quantized: 2, fp32: 2 });
   await assertFollowsFp32(q);
@@ -85,6 +86,7 @@ Deno.test("quantizeStatic: int8 activations run in both formats", async () => {
       activationType: "int8",
     });
     assert.equal(report.counts.quantized, 16, format);
+    assert.match(report.warnings.join(" "), /int8 activations/);
     await assertFollowsFp32(q);
   }
 });

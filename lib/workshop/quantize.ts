@@ -14,6 +14,13 @@ import {
   type StaticQuantOptions,
 } from "../quant/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
+import {
+  type AccuracyCriterion,
+  classifierEvaluator,
+  type Trial,
+  tune,
+  type TuneResult,
+} from "../tune/mod.ts";
 import { writeHubLayout } from "./hub_layout.ts";
 import { workshopSettings } from "./settings.ts";
 
@@ -33,10 +40,29 @@ export interface QuantizeWorkshopOptions {
   calibrationSamples?: number;
   /** Static: how activation ranges are chosen from what calibration saw (default minmax). */
   method?: CalibrationMethod;
+  /**
+   * Search for a configuration that keeps MRPC validation accuracy within `criterion` of FP32
+   * (the accuracy-driven tuner, `lib/tune`), instead of taking the default configuration.
+   */
+  tune?: boolean | WorkshopTuneOptions;
   /** Where to write the hub-layout folder (default `out/quantized/<approach>`). */
   outDir?: string;
   quick?: boolean;
   progress?: ProgressOption;
+}
+
+/** How the workshop runs the tuner. */
+export interface WorkshopTuneOptions {
+  /** Default: within 1% (relative) of FP32 accuracy. */
+  criterion?: AccuracyCriterion;
+  strategy?: "basic" | "random";
+  /** Default 50 (6 in the quick profile). */
+  maxTrials?: number;
+  /** Default 1800 s (180 s in the quick profile). */
+  timeBudgetSeconds?: number;
+  seed?: number;
+  /** Called after every trial (the notebook draws the history live). */
+  onTrial?: (trial: Trial, history: readonly Trial[]) => void | Promise<void>;
 }
 
 /** A quantized model written in hub layout, with what was done to it. */
@@ -51,6 +77,8 @@ export interface QuantizedWorkshopModel {
   report: QuantReport;
   /** Static only: the calibration the ranges came from. */
   calibration?: CalibrationResult;
+  /** When tuned: every trial, the best one, and whether the criterion was met. */
+  tuning?: TuneResult;
   seconds: number;
 }
 
@@ -106,21 +134,52 @@ export async function quantizeWorkshopModel(
   const model = await readModel(fp32.path);
   let result: QuantizeResult;
   let calibration: CalibrationResult | undefined;
-  if (options.approach === "dynamic") {
-    result = quantizeDynamic(model, stripStaticOnly(options.quant));
-  } else {
-    const batches = await calibrationBatches({
+  let batches: Awaited<ReturnType<typeof calibrationBatches>> = [];
+  if (options.approach === "static" || options.tune) {
+    batches = await calibrationBatches({
       modelId: workshop.modelId,
       samples: options.calibrationSamples ?? (workshop.quick ? 32 : 100),
       ...common,
     });
+  }
+  if (options.approach === "static") {
     calibration = await calibrate(model, batches, {
       method: options.method,
       opTypes: options.quant?.opTypes,
       quantizeActivationMatMuls: options.quant?.quantizeActivationMatMuls,
       progress: options.progress,
     });
-    result = quantizeStatic(model, calibration, options.quant);
+  }
+  let tuning: TuneResult | undefined;
+  if (options.tune) {
+    const settingsOfTune = options.tune === true ? {} : options.tune;
+    const validation = await prepareMrpc("validation", {
+      modelId: workshop.modelId,
+      batchSize: 8,
+      sortByLength: true,
+      ...common,
+    });
+    tuning = await tune({
+      model,
+      approach: options.approach,
+      calibration: calibration ?? batches,
+      sensitivity: { batches },
+      evaluate: classifierEvaluator({ batches: validation.batches }),
+      quant: options.approach === "dynamic" ? stripStaticOnly(options.quant) : options.quant,
+      criterion: settingsOfTune.criterion,
+      strategy: settingsOfTune.strategy,
+      maxTrials: settingsOfTune.maxTrials ?? (workshop.quick ? 6 : 50),
+      timeBudgetSeconds: settingsOfTune.timeBudgetSeconds ?? (workshop.quick ? 180 : 1800),
+      seed: settingsOfTune.seed,
+      latency: workshop.quick ? false : undefined,
+      onTrial: settingsOfTune.onTrial,
+      progress: options.progress,
+    });
+    result = { model: tuning.model, report: tuning.report };
+  } else if (options.approach === "dynamic") {
+    result = quantizeDynamic(model, stripStaticOnly(options.quant));
+  } else {
+    result = quantizeStatic(model, calibration!, options.quant);
   }
   const dir = resolve(options.outDir ?? join("out", "quantized", options.approach));
   await writeHubLayout({
@@ -137,6 +196,7 @@ export async function quantizeWorkshopModel(
     path: join(dir, "onnx", "model_quantized.onnx"),
     report: result.report,
     calibration,
+    tuning,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -1,0 +1,34 @@
+/**
+ * Accuracy-driven quantization tuning, Intel Neural Compressor's workflow on the kit's
+ * post-training quantization: {@link tune} tries configurations — the default, recipe variants
+ * (calibration method, per-channel, symmetric activations), FP32 fallback by block and by op
+ * ordered by measured sensitivity (`basic`), or seeded random draws (`random`) — until one keeps
+ * accuracy within the criterion, and returns a {@link TuneResult} with the best model and the
+ * whole history (a table in notebooks; {@link historyFigure} draws it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { criterionThreshold, meetsCriterion } from "./mod.ts";
+ * assert.equal(criterionThreshold(0.5, { relative: 0.1 }), 0.45);
+ * assert.ok(meetsCriterion(0.45, 0.5, { relative: 0.1 }));
+ * ```
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./criterion.ts";
+export * from "./rng.ts";
+export * from "./groups.ts";
+export * from "./recipes.ts";
+export * from "./types.ts";
+export * from "./latency.ts";
+export * from "./sensitivity.ts";
+export * from "./evaluator.ts";
+export * from "./strategy.ts";
+export * from "./context.ts";
+export * from "./strategy_basic.ts";
+export * from "./strategy_random.ts";
+export * from "./result.ts";
+export * from "./figures.ts";
+export * from "./tune.ts";

@@ -1,0 +1,55 @@
+/**
+ * The `random` strategy: the default config first, then configurations drawn with a seeded
+ * generator from the same space as `basic` — a recipe (one value per dimension) and a fallback
+ * set (none in a quarter of draws, else one to three blocks or single ops) — never repeating
+ * one, until a trial meets the criterion, the budget ends, or 200 draws in a row give nothing
+ * new.
+ *
+ * @module
+ */
+
+import type { Candidate, TuneContext } from "./context.ts";
+import type { FallbackGroup } from "./groups.ts";
+import { pruneRecipe, type Recipe } from "./recipes.ts";
+import type { TuneStrategy } from "./strategy.ts";
+
+/** Draws without anything new before the space counts as exhausted. */
+const MAX_REDRAWS = 200;
+
+/** The `random` strategy. */
+export const randomStrategy: TuneStrategy = {
+  name: "random",
+  async run(ctx) {
+    const first = await ctx.run({ phase: "default", recipe: ctx.defaultRecipe });
+    if (!first || first.met) return;
+    const blocks = ctx.blocks();
+    const ops = ctx.ops();
+    for (;;) {
+      let candidate: Candidate | undefined;
+      for (let i = 0; i < MAX_REDRAWS && !candidate; i++) {
+        const drawn = draw(ctx, blocks, ops);
+        if (!ctx.tried(drawn)) candidate = drawn;
+      }
+      if (!candidate) return;
+      const trial = await ctx.run(candidate);
+      if (!trial || trial.met) return;
+    }
+  },
+};
+
+function draw(ctx: TuneContext, blocks: FallbackGroup[], ops: FallbackGroup[]): Candidate {
+  const { rng, space } = ctx;
+  const recipe: Recipe = pruneRecipe({
+    calibration: space.calibration.length > 0 ? rng.pick(space.calibration) : undefined,
+    perChannel: rng.pick(space.perChannel),
+    activationSymmetric: space.activationSymmetric.length > 0
+      ? rng.pick(space.activationSymmetric)
+      : undefined,
+  });
+  const useFallback = rng.next() >= 0.25;
+  const units = blocks.length > 1 && rng.next() < 0.5 ? blocks : ops;
+  if (!useFallback || units.length < 2) return { phase: "random", recipe };
+  const k = 1 + rng.int(Math.min(3, units.length - 1));
+  const picked = new Set(rng.sample(units, k));
+  return { phase: "random", recipe, fallback: units.filter((u) => picked.has(u)) };
+}

@@ -1,0 +1,148 @@
+/**
+ * The types of the tuner: its options, a trial, and what the evaluation function returns.
+ *
+ * @module
+ */
+
+import type { FuseOptions } from "../fuse/mod.ts";
+import type { Model } from "../onnx/mod.ts";
+import type { ProgressOption } from "../progress/mod.ts";
+import type {
+  CalibrationInput,
+  CalibrationReader,
+  CalibrationResult,
+  StaticQuantOptions,
+} from "../quant/mod.ts";
+import type { SessionOptions } from "../runtime/mod.ts";
+import type { AccuracyCriterion } from "./criterion.ts";
+import type { GroupBy } from "./groups.ts";
+import type { TrialLatencyOptions } from "./latency.ts";
+import type { Recipe, RecipeSpace } from "./recipes.ts";
+import type { TuneStrategy } from "./strategy.ts";
+
+/** What an evaluation function returns: `accuracy` (the tuned metric) and any other numbers. */
+export interface TuneMetrics {
+  /** Higher is better; the criterion applies to it. */
+  accuracy: number;
+  f1?: number;
+  /** Share of rows predicted as FP32 predicts them. */
+  agreement?: number;
+  [metric: string]: number | undefined;
+}
+
+/** Scores a model (FP32 first, then every trial's quantized model). */
+export type TuneEvaluate = (model: Model) => Promise<TuneMetrics>;
+
+/** The part of a trial's config a strategy chooses. */
+export type TunePhase = "default" | "recipe" | "block-fallback" | "op-fallback" | "random";
+
+/** Quantization options without the (unserializable) quantizer registry. */
+export type PlainQuantOptions = Omit<StaticQuantOptions, "registry">;
+
+/** Everything that defines a trial's model; plain JSON. */
+export interface TrialConfig {
+  approach: "static" | "dynamic";
+  phase: TunePhase;
+  recipe: Recipe;
+  /** Percentile of the `"percentile"` calibration method. */
+  percentile?: number;
+  /** Labels of the groups (blocks or single nodes) left in FP32. */
+  fallback: string[];
+  /** The options given to `quantizeStatic` / `quantizeDynamic` (excludeNodes included). */
+  options: PlainQuantOptions;
+}
+
+/** One tried configuration and how it scored. */
+export interface Trial {
+  /** 0-based position in the history. */
+  index: number;
+  phase: TunePhase;
+  config: TrialConfig;
+  accuracy: number;
+  f1?: number;
+  agreement?: number;
+  /** Everything the evaluation function returned. */
+  metrics: Record<string, number>;
+  /** Median ms of one run (see `latency`); undefined when not measured. */
+  latencyMs?: number;
+  /** Bytes of the serialized model. */
+  sizeBytes: number;
+  /** Nodes quantized. */
+  quantizedNodes: number;
+  /** Quantizable nodes left in FP32 by this trial's fallback (not counting `quant.excludeNodes`). */
+  fallbackNodes: string[];
+  /** Wall time of the trial: quantize, evaluate, time. */
+  seconds: number;
+  /** Whether the accuracy meets the criterion. */
+  met: boolean;
+}
+
+/** The FP32 model's scores. */
+export interface TuneBaseline {
+  accuracy: number;
+  f1?: number;
+  latencyMs?: number;
+  sizeBytes: number;
+  metrics: Record<string, number>;
+}
+
+/** Why tuning stopped. */
+export type StopReason = "met" | "exhausted" | "maxTrials" | "timeBudget";
+
+/** Options of `tune`. */
+export interface TuneOptions {
+  /** The FP32 model (not changed). */
+  model: Model;
+  /** Default `"static"`. */
+  approach?: "static" | "dynamic";
+  /**
+   * Static: calibration batches (run once, with histograms, whatever the number of recipes) or
+   * a ready `CalibrationResult` of the model as quantized (after `fuseFirst` / `transform`).
+   * Dynamic: optional, only used for sensitivity.
+   */
+  calibration?: CalibrationReader | CalibrationResult;
+  /** Calibration samples (rows) to use from the reader (default: all). */
+  calibrationSize?: number;
+  /** Scores a model; see `classifierEvaluator` for the built-in one. */
+  evaluate: TuneEvaluate;
+  /** Allowed accuracy loss (default `{ relative: 0.01 }`). */
+  criterion?: AccuracyCriterion;
+  /** `"basic"` (default), `"random"`, or your own strategy. */
+  strategy?: "basic" | "random" | TuneStrategy;
+  /** At most this many trials (default 100). */
+  maxTrials?: number;
+  /**
+   * Stop starting trials after this many seconds from the call (default: no limit). Checked
+   * before each trial and sensitivity measurement; the first trial always runs.
+   */
+  timeBudgetSeconds?: number;
+  /** Seed of the random strategy (default 0). */
+  seed?: number;
+  /** Base quantization options every trial starts from (recipes override their dimensions). */
+  quant?: StaticQuantOptions;
+  /** Recipe values to try instead of the defaults, per dimension (first value = default). */
+  space?: Partial<RecipeSpace>;
+  /** Block of a node name (default `blockOf`: `layer.N`, `embeddings`, `classifier`, …). */
+  groupBy?: GroupBy;
+  /**
+   * Batches to measure op sensitivity on (default: the first `count` batches of the
+   * calibration reader; without either, sensitivity is measured with `evaluate`).
+   */
+  sensitivity?: { batches?: readonly CalibrationInput[]; count?: number };
+  /** How to time each trial (default batch 8 × seq 128, 5 runs); `false` skips timing. */
+  latency?: false | TrialLatencyOptions;
+  /** How ONNX Runtime runs calibration, sensitivity and latency sessions. */
+  session?: SessionOptions;
+  /**
+   * Fuse the FP32 graph (`lib/fuse`) before quantizing; options of `fuse` or `true`. The
+   * `attention` pass makes q/k/v one `com.microsoft` `Attention` op, which `lib/quant` leaves in
+   * FP32: leave that pass out (`{ passes: [...] }`) to keep those linears in INT8.
+   */
+  fuseFirst?: boolean | FuseOptions;
+  /** Any other graph rewrite before quantizing (after `fuseFirst`). */
+  transform?: (model: Model) => Model;
+  /** Progress per trial (see `lib/progress`); default on. */
+  progress?: ProgressOption;
+  /** Called after every trial (e.g. to redraw the history in a notebook). */
+  onTrial?: (trial: Trial, history: readonly Trial[]) => void | Promise<void>;
+}
