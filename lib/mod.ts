@@ -20,6 +20,7 @@ export * from "./display/mod.ts";
 export * from "./report/mod.ts";
 export * from "./notebook/mod.ts";
 export * from "./quant/mod.ts";
+export * from "./fuse/mod.ts";
 export * from "./tune/mod.ts";
 export * from "./mixed/mod.ts";
 export * from "./workshop/mod.ts";

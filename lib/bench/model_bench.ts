@@ -11,10 +11,10 @@ export interface BenchRow {
   seq: number;
   medianMs: number;
   p90Ms: number;
-  p99Ms: number;
-  meanMs: number;
+  p99Ms?: number;
+  meanMs?: number;
   /** Sequences per second at the median. */
-  throughput: number;
+  throughput?: number;
   sizeBytes: number;
   /** Timed runs behind the statistics. */
   runs: number;

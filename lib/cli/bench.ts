@@ -15,10 +15,11 @@ import { Table } from "../display/mod.ts";
 import { fp32Suite, workshopSettings } from "../workshop/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
 import { quantSuite } from "../quant/mod.ts";
+import { fusionSuite } from "../fuse/mod.ts";
 import { runCli } from "./main.ts";
 
 /** Every suite `deno task bench` knows, in the order they run. */
-export const BENCH_SUITES: BenchSuite[] = [fp32Suite, quantSuite, mixedPrecisionSuite];
+export const BENCH_SUITES: BenchSuite[] = [fp32Suite, quantSuite, fusionSuite, mixedPrecisionSuite];
 
 if (import.meta.main) await runCli(main);
 

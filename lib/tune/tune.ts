@@ -8,7 +8,7 @@
  * @module
  */
 
-import { fuse } from "../fuse/mod.ts";
+import { fuse, QUANTIZATION_FRIENDLY_PASSES } from "../fuse/mod.ts";
 import type { Model } from "../onnx/mod.ts";
 import { progressReporter } from "../progress/mod.ts";
 import {
@@ -197,7 +197,10 @@ function checkOptions(options: TuneOptions, approach: string, maxTrials: number)
 function prepareModel(options: TuneOptions): Model {
   let model = options.model;
   if (options.fuseFirst) {
-    model = fuse(model, options.fuseFirst === true ? {} : options.fuseFirst).model;
+    model = fuse(
+      model,
+      options.fuseFirst === true ? { passes: QUANTIZATION_FRIENDLY_PASSES } : options.fuseFirst,
+    ).model;
   }
   return options.transform ? options.transform(model) : model;
 }

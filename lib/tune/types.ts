@@ -134,9 +134,9 @@ export interface TuneOptions {
   /** How ONNX Runtime runs calibration, sensitivity and latency sessions. */
   session?: SessionOptions;
   /**
-   * Fuse the FP32 graph (`lib/fuse`) before quantizing; options of `fuse` or `true`. The
-   * `attention` pass makes q/k/v one `com.microsoft` `Attention` op, which `lib/quant` leaves in
-   * FP32: leave that pass out (`{ passes: [...] }`) to keep those linears in INT8.
+   * Fuse the FP32 graph (`lib/fuse`) before quantizing; options of `fuse`, or `true` for
+   * `QUANTIZATION_FRIENDLY_PASSES` (every default pass but `attention`, whose fused op would hide
+   * the q/k/v MatMuls from the quantizer).
    */
   fuseFirst?: boolean | FuseOptions;
   /** Any other graph rewrite before quantizing (after `fuseFirst`). */
