@@ -14,6 +14,7 @@ export * from "./data/mod.ts";
 export * from "./onnx/mod.ts";
 export * from "./model/mod.ts";
 export * from "./runtime/mod.ts";
+export * from "./random/mod.ts";
 export * from "./eval/mod.ts";
 export * from "./bench/mod.ts";
 export * from "./display/mod.ts";

@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
-import { startHubServer } from "./support/hub_server.ts";
-import { referencePairs, STANDINS } from "./support/mirror.ts";
-import { hubSettings } from "../lib/hub/mod.ts";
+import { pairBatch, referencePairs, STANDINS } from "./support/mirror.ts";
+import { withHub } from "./support/with_hub.ts";
 import { loadClassifier } from "../lib/model/mod.ts";
 import { prepareMrpc } from "../lib/data/mod.ts";
 import { agreementWith, evaluateClassifier } from "../lib/eval/mod.ts";
 import { batchFeeds, createSession } from "../lib/runtime/mod.ts";
 
 Deno.test("the kit's export of model.safetensors matches the repo's PyTorch ONNX on all of MRPC validation", async () => {
-  const cacheDir = await Deno.makeTempDir();
-  const server = await startHubServer();
-  try {
-    const settings = hubSettings({ endpoint: server.url, cacheDir, offline: false });
+  await withHub({}, async ({ settings }) => {
     const common = { settings, progress: false } as const;
     const data = await prepareMrpc("validation", {
       modelId: STANDINS.mini,
@@ -40,30 +36,18 @@ Deno.test("the kit's export of model.safetensors matches the repo's PyTorch ONNX
     });
     assert.ok(diff.maxAbsLogitError < 1e-4, `max |Δlogit| ${diff.maxAbsLogitError}`);
     assert.equal(diff.agreement, 1);
-  } finally {
-    await server.close();
-    await Deno.remove(cacheDir, { recursive: true });
-  }
+  });
 });
 
 for (const repo of [STANDINS.mini, STANDINS.tiny]) {
   Deno.test(`${repo}: the model the kit loads reproduces reference_logits.json`, async () => {
-    const cacheDir = await Deno.makeTempDir();
-    const server = await startHubServer();
-    try {
-      const settings = hubSettings({ endpoint: server.url, cacheDir, offline: false });
+    await withHub({}, async ({ settings }) => {
       const loaded = await loadClassifier(repo, { settings, progress: false, export: "always" });
       const model = await createSession(loaded.path);
       const pairs = await referencePairs(repo);
       let worst = 0;
       for (const pair of pairs) {
-        const ids = BigInt64Array.from(pair.input_ids.map(BigInt));
-        const batch = {
-          size: 1,
-          seqLen: ids.length,
-          inputIds: ids,
-          attentionMask: new BigInt64Array(ids.length).fill(1n),
-        };
+        const batch = pairBatch(pair);
         const out = await model.session.run(batchFeeds({ batch, inputNames: model.inputNames }));
         const logits = out.logits.data as Float32Array;
         pair.logits.forEach((v, i) => worst = Math.max(worst, Math.abs(v - logits[i])));
@@ -71,9 +55,6 @@ for (const repo of [STANDINS.mini, STANDINS.tiny]) {
       await model.session.release();
       assert.equal(pairs.length, 32);
       assert.ok(worst < 1e-4, `max |Δlogit| ${worst}`);
-    } finally {
-      await server.close();
-      await Deno.remove(cacheDir, { recursive: true });
-    }
+    });
   });
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { startHubServer } from "./support/hub_server.ts";
 import { STANDINS } from "./support/mirror.ts";
-import { hubSettings } from "../lib/hub/mod.ts";
+import { withHub } from "./support/with_hub.ts";
 import { loadClassifier } from "../lib/model/mod.ts";
 import { prepareMrpc } from "../lib/data/mod.ts";
 import { encodeModel, readModel } from "../lib/onnx/mod.ts";
@@ -12,10 +11,7 @@ import { createSession } from "../lib/runtime/mod.ts";
 import type { Model } from "../lib/onnx/mod.ts";
 
 Deno.test("fusing before static PTQ loses no accuracy on the stand-in (all of MRPC validation)", async () => {
-  const cacheDir = await Deno.makeTempDir();
-  const server = await startHubServer();
-  try {
-    const settings = hubSettings({ endpoint: server.url, cacheDir, offline: false });
+  await withHub({}, async ({ settings }) => {
     const common = { settings, progress: false } as const;
     const fp32 = await readModel((await loadClassifier(STANDINS.mini, common)).path);
     const validation = await prepareMrpc("validation", {
@@ -71,8 +67,5 @@ Deno.test("fusing before static PTQ loses no accuracy on the stand-in (all of MR
         `${name}: max |Δlogit| ${agreement.maxAbsLogitError}`,
       );
     }
-  } finally {
-    await server.close();
-    await Deno.remove(cacheDir, { recursive: true });
-  }
+  });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { basename, dirname, join } from "node:path";
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from "@huggingface/transformers";
 import { startHubServer } from "./support/hub_server.ts";
-import { referencePairs, STANDINS } from "./support/mirror.ts";
+import { pairBatch, referencePairs, STANDINS } from "./support/mirror.ts";
 import { runTask } from "./support/run_task.ts";
 import { batchFeeds, createSession } from "../lib/runtime/mod.ts";
 
@@ -48,13 +48,7 @@ Deno.test("deno task quantize writes a hub-layout folder that transformers.js lo
     const logits = (await model(encoded)).logits.tolist()[0] as number[];
     // The same file run by the kit's own ORT session gives the same logits.
     const ours = await createSession(join(out, "onnx", "model_quantized.onnx"));
-    const ids = BigInt64Array.from(pair.input_ids.map(BigInt));
-    const batch = {
-      size: 1,
-      seqLen: ids.length,
-      inputIds: ids,
-      attentionMask: new BigInt64Array(ids.length).fill(1n),
-    };
+    const batch = pairBatch(pair);
     const expected = (await ours.session.run(batchFeeds({ batch, inputNames: ours.inputNames })))
       .logits.data as Float32Array;
     logits.forEach((v, i) =>

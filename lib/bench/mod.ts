@@ -9,3 +9,4 @@ export * from "./memory.ts";
 export * from "./machine.ts";
 export * from "./model_bench.ts";
 export * from "./suite.ts";
+export * from "./interleaved.ts";

@@ -24,19 +24,13 @@ import {
   below,
   benchModel,
   type BenchSuite,
-  latencyStats,
   type MeasureOptions,
+  timeInterleaved,
 } from "../bench/mod.ts";
 import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
 import { type Model, modelSizeOnDisk, readModel, writeModel } from "../onnx/mod.ts";
 import { type ProgressOption, progressReporter } from "../progress/mod.ts";
-import {
-  batchFeeds,
-  type GraphOptimizationLevel,
-  ModelLoadError,
-  type ModelSession,
-  syntheticBatch,
-} from "../runtime/mod.ts";
+import { type GraphOptimizationLevel, ModelLoadError, type ModelSession } from "../runtime/mod.ts";
 import { compareModels } from "./check.ts";
 import { fuse } from "./pipeline.ts";
 import { ALL_PASSES } from "./registry.ts";
@@ -186,7 +180,7 @@ export async function fusionBenchRows(options: FusionBenchOptions = {}): Promise
     }
     const context = { name, vocabSize, dir, options, tick: () => progress.tick() };
     const rows = options.interleave ?? true
-      ? await timeInterleaved(prepared, context)
+      ? await timeAllInterleaved(prepared, context)
       : await timeOneByOne(prepared, context);
     progress.done();
     return rows;
@@ -236,9 +230,8 @@ async function optimizedNodes(path: string): Promise<number> {
   return nodes;
 }
 
-async function timeInterleaved(list: Prepared[], ctx: TimingContext): Promise<FusionBenchRow[]> {
+async function timeAllInterleaved(list: Prepared[], ctx: TimingContext): Promise<FusionBenchRow[]> {
   const { options } = ctx;
-  const seq = options.seq ?? 128;
   const sessions: { p: Prepared; s: ModelSession; nodes: number; sizeBytes: number }[] = [];
   try {
     for (const p of list) {
@@ -251,48 +244,18 @@ async function timeInterleaved(list: Prepared[], ctx: TimingContext): Promise<Fu
         sizeBytes: await modelSizeOnDisk(p.path),
       });
     }
-    const rows: FusionBenchRow[] = [];
-    for (const batch of options.batches ?? [1, 8]) {
-      const tokens = syntheticBatch({
-        size: batch,
-        seqLen: seq,
-        vocabSize: ctx.vocabSize,
-        seed: batch,
-      });
-      const feeds = sessions.map(({ s }) =>
-        batchFeeds({ batch: tokens, inputNames: s.inputNames })
-      );
-      const samples = sessions.map(() => [] as number[]);
-      const warmup = options.measure?.warmup ?? 3;
-      const iterations = options.measure?.iterations ?? 10;
-      const minTimeMs = options.measure?.minTimeMs ?? 3000;
-      const maxIterations = options.measure?.maxIterations ?? 1000;
-      for (let w = 0; w < warmup; w++) {
-        for (let i = 0; i < sessions.length; i++) await sessions[i].s.session.run(feeds[i]);
-      }
-      const total = new Array(sessions.length).fill(0);
-      const done = () =>
-        samples.every((s, i) => s.length >= iterations && total[i] >= minTimeMs) ||
-        samples[0].length >= maxIterations;
-      for (let round = 0; !done(); round++) {
-        const order = sessions.map((_, i) => i);
-        if (round % 2 === 1) order.reverse();
-        for (const i of order) {
-          const start = performance.now();
-          await sessions[i].s.session.run(feeds[i]);
-          const ms = performance.now() - start;
-          samples[i].push(ms);
-          total[i] += ms;
-        }
-      }
-      sessions.forEach(({ p, nodes, sizeBytes }, i) => {
-        const stats = latencyStats(samples[i]);
-        rows.push(
-          row(p, ctx, { batch, seq, ...stats, runs: samples[i].length }, { sizeBytes, nodes }),
-        );
-        ctx.tick();
-      });
-    }
+    const timings = await timeInterleaved(sessions.map(({ s }) => s), {
+      vocabSize: ctx.vocabSize,
+      batches: options.batches,
+      seq: options.seq,
+      measure: options.measure,
+      order: "reverse",
+      onTiming: ctx.tick,
+    });
+    const rows = timings.map((t) => {
+      const { p, nodes, sizeBytes } = sessions[t.index];
+      return row(p, ctx, { ...t, runs: t.count }, { sizeBytes, nodes });
+    });
     return order(rows, list);
   } finally {
     for (const { s } of sessions) await s.session.release();

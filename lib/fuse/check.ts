@@ -9,6 +9,7 @@
 
 import * as ort from "onnxruntime-node";
 import { DataType, encodeModel, type Model, topologicalSort, type ValueInfo } from "../onnx/mod.ts";
+import { boxMuller, xorshift32 } from "../random/mod.ts";
 import { createSession, type GraphOptimizationLevel } from "../runtime/mod.ts";
 import { FusionMismatchError } from "./errors.ts";
 import { ShapeFacts } from "./shape_inference.ts";
@@ -45,7 +46,7 @@ export function randomFeeds(
 ): Record<string, ort.Tensor> {
   const batch = options.batch ?? 2;
   const seq = options.seq ?? 16;
-  const random = uniformSource(options.seed ?? 1);
+  const random = xorshift32(options.seed ?? 1);
   const vocab = options.vocabSize ?? embeddingRows(model) ?? 1000;
   const initializers = new Set(model.graph.initializers.map((t) => t.name));
   const feeds: Record<string, ort.Tensor> = {};
@@ -61,7 +62,7 @@ export function randomFeeds(
         ? new ort.Tensor("int64", data, dims)
         : new ort.Tensor("int32", Int32Array.from(data, Number), dims);
     } else if (input.elemType === DataType.FLOAT) {
-      const data = Float32Array.from({ length: n }, () => normal(random));
+      const data = Float32Array.from({ length: n }, () => boxMuller(random));
       feeds[input.name] = new ort.Tensor("float32", data, dims);
     } else {
       throw new FusionMismatchError(
@@ -104,20 +105,6 @@ function embeddingRows(model: Model): number | undefined {
     n.opType === "Gather" && n.inputs[1] === "input_ids"
   );
   return model.graph.initializers.find((t) => t.name === gather?.inputs[0])?.dims[0];
-}
-
-function uniformSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
-}
-
-function normal(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
 /** Options of {@link compareModels}. */

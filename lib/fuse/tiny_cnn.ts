@@ -8,6 +8,7 @@
  */
 
 import { attr, createModel, DataType, type Dim, GraphBuilder, type Model } from "../onnx/mod.ts";
+import { boxMuller, mulberry32 } from "../random/mod.ts";
 
 /** Options of {@link buildTinyCnn}. */
 export interface TinyCnnOptions {
@@ -125,17 +126,10 @@ export function buildTinyCnn(options: TinyCnnOptions): Model {
 
 /** A seeded normal/uniform source (mulberry32 + Box–Muller). */
 function normalSource(seed: number) {
-  let state = seed >>> 0 || 0x6d2b79f5;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  const next = mulberry32(seed >>> 0 || 0x6d2b79f5);
   return {
-    array: (n: number, std: number) => Float32Array.from({ length: n }, () => normal() * std),
+    array: (n: number, std: number) =>
+      Float32Array.from({ length: n }, () => boxMuller(next) * std),
     uniform: (n: number, lo: number, hi: number) =>
       Float32Array.from({ length: n }, () => lo + (hi - lo) * next()),
   };

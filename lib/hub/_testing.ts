@@ -5,12 +5,9 @@
  */
 import { join, relative } from "node:path";
 import type { ProgressOptions, ProgressReporterFactory } from "../progress/mod.ts";
-import {
-  type HubServer,
-  type HubServerOptions,
-  startHubServer,
-} from "../../tests/support/hub_server.ts";
-import type { HubSettings } from "./settings.ts";
+import type { HubServer } from "../../tests/support/hub_server.ts";
+
+export { withHub } from "../../tests/support/with_hub.ts";
 
 export const MINI = "standin/distilbert-mini-uncased-mrpc";
 export const TINY_BIN = "standin/distilbert-tiny-uncased-mrpc-bin";
@@ -79,21 +76,6 @@ export function recordingProgress(): {
     };
   };
   return { factory, records };
-}
-
-/** A hub server and an empty temporary cache folder, both removed after `body`. */
-export async function withHub(
-  options: HubServerOptions,
-  body: (context: { server: HubServer; settings: HubSettings; cacheDir: string }) => Promise<void>,
-): Promise<void> {
-  const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
-  const server = await startHubServer(options);
-  try {
-    await body({ server, cacheDir, settings: { endpoint: server.url, offline: false, cacheDir } });
-  } finally {
-    await server.close();
-    await Deno.remove(cacheDir, { recursive: true });
-  }
 }
 
 /** A loopback port on which nothing listens. */

@@ -16,25 +16,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   below,
+  benchInterleaved,
   benchModel,
   type BenchRow,
   type BenchSuite,
-  latencyStats,
   type Measurement,
   type MeasureOptions,
 } from "../bench/mod.ts";
 import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
-import { type Model, modelSizeOnDisk, readModel, writeModel } from "../onnx/mod.ts";
-import {
-  batchFeeds,
-  createSession,
-  type ModelSession,
-  type SessionOptions,
-  syntheticBatch,
-} from "../runtime/mod.ts";
+import { type Model, readModel, writeModel } from "../onnx/mod.ts";
+import type { SessionOptions } from "../runtime/mod.ts";
 import { convertToMixedPrecision } from "./convert.ts";
 import type { MixedPrecisionOptions, PrecisionTarget } from "./options.ts";
 import type { MixedPrecisionReport } from "./report.ts";
+
+/** The interleaved timing this benchmark uses by default lives in `lib/bench`. */
+export { benchInterleaved, type InterleaveOptions } from "../bench/mod.ts";
 
 /** A variant of the mixed-precision benchmark. */
 export type MixedVariant = "fp32" | PrecisionTarget;
@@ -148,105 +145,6 @@ export async function mixedBench(options: MixedBenchOptions = {}): Promise<Mixed
     if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
   }
   return result;
-}
-
-/** Options of {@link benchInterleaved}. */
-export interface InterleaveOptions {
-  /** Name of the model in the rows. */
-  model: string;
-  /** Vocabulary size for the random token ids. */
-  vocabSize: number;
-  /** Batch sizes (default [1, 8]). */
-  batches?: number[];
-  /** Sequence length (default 128). */
-  seq?: number;
-  session?: SessionOptions;
-  /** Per variant and batch size: warm-up runs, timed runs, minimum time (as `lib/bench`). */
-  measure?: MeasureOptions;
-}
-
-/**
- * Times model files run by run in turn (the first to run rotates), with `benchModel`'s feeds, so
- * every variant sees the same machine load; one row per variant and batch size.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
- * import { writeModel } from "../onnx/mod.ts";
- * import { benchInterleaved } from "./bench.ts";
- * const config = { ...DISTILBERT_BASE, vocabSize: 1100, dim: 16, nLayers: 1, nHeads: 2, hiddenDim: 32, maxPositionEmbeddings: 32 };
- * const dir = await Deno.makeTempDir();
- * const { path } = await writeModel(`${dir}/m.onnx`, buildDistilBert(config, { seed: 0 }));
- * const rows = await benchInterleaved([{ variant: "fp32", path }], {
- *   model: "tiny", vocabSize: 1100, batches: [1, 2], seq: 8, measure: { warmup: 0, iterations: 3, minTimeMs: 0 },
- * });
- * assert.deepEqual(rows.map((r) => [r.batch, r.runs]), [[1, 3], [2, 3]]);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function benchInterleaved(
-  variants: readonly { variant: MixedVariant; path: string }[],
-  options: InterleaveOptions,
-): Promise<MixedBenchRow[]> {
-  const batches = options.batches ?? [1, 8];
-  const seq = options.seq ?? 128;
-  const warmup = options.measure?.warmup ?? 3;
-  const iterations = options.measure?.iterations ?? 10;
-  const minTimeMs = options.measure?.minTimeMs ?? 3000;
-  const maxIterations = options.measure?.maxIterations ?? 1000;
-  const sessions: ModelSession[] = [];
-  const rows: MixedBenchRow[] = [];
-  try {
-    for (const { path } of variants) sessions.push(await createSession(path, options.session));
-    for (const batch of batches) {
-      const tokens = syntheticBatch({
-        size: batch,
-        seqLen: seq,
-        vocabSize: options.vocabSize,
-        seed: batch,
-      });
-      const runs = sessions.map((s) => {
-        const feeds = batchFeeds({ batch: tokens, inputNames: s.inputNames });
-        return () => s.session.run(feeds);
-      });
-      for (let i = 0; i < warmup; i++) for (const run of runs) await run();
-      const samples = runs.map(() => [] as number[]);
-      const totals = runs.map(() => 0);
-      for (let i = 0; i < maxIterations; i++) {
-        const done = i >= iterations && totals.every((t) => t >= minTimeMs);
-        if (done) break;
-        for (let k = 0; k < runs.length; k++) {
-          const j = (i + k) % runs.length; // rotate who goes first
-          const started = performance.now();
-          await runs[j]();
-          const elapsed = performance.now() - started;
-          samples[j].push(elapsed);
-          totals[j] += elapsed;
-        }
-      }
-      for (let j = 0; j < variants.length; j++) {
-        const stats = latencyStats(samples[j]);
-        rows.push({
-          model: options.model,
-          variant: variants[j].variant,
-          batch,
-          seq,
-          medianMs: stats.medianMs,
-          p90Ms: stats.p90Ms,
-          p99Ms: stats.p99Ms,
-          meanMs: stats.meanMs,
-          throughput: (batch * 1000) / stats.medianMs,
-          sizeBytes: await modelSizeOnDisk(variants[j].path),
-          runs: stats.count,
-        });
-      }
-    }
-  } finally {
-    for (const s of sessions) await s.session.release();
-  }
-  const order = variants.map((v) => v.variant);
-  return rows.sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant));
 }
 
 /**

@@ -32,7 +32,7 @@ import {
   type Model,
 } from "../onnx/mod.ts";
 import { type DistilBertConfig, toHubConfigJson } from "./config.ts";
-import { elementCount, type WeightMap, type WeightTensor } from "./weights.ts";
+import { elementCount, transpose2d, type WeightMap, type WeightTensor } from "./weights.ts";
 
 /** Options of {@link buildDistilBertGraph}. */
 export interface DistilBertGraphOptions {
@@ -171,22 +171,6 @@ function constantWeight(ctx: Context, name: string, shape: number[]): string {
   return ctx.b.initializer(name, DataType.FLOAT, shape, weight(ctx, name, shape).data);
 }
 
-/** `[rows, cols]` row-major → `[cols, rows]`, in cache-friendly tiles. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  const tile = 32;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(r0 + tile, rows);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(c0 + tile, cols);
-      for (let r = r0; r < r1; r++) {
-        for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
-      }
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Sub-blocks
 
@@ -204,7 +188,7 @@ function linear(
     `${prefix}.weight`,
     DataType.FLOAT,
     [inF, outF],
-    transpose(w.data, outF, inF),
+    transpose2d(w.data, outF, inF),
   );
   const bias = constantWeight(ctx, `${prefix}.bias`, [outF]);
   return scope.op("Add", [scope.op("MatMul", [x, wT]), bias]);
@@ -386,7 +370,7 @@ export function distilBertWeightsFromGraph(model: Model, config: DistilBertConfi
     const isLinear = shape.length === 2 && !name.includes("embeddings");
     out.set(name, {
       shape: [...shape],
-      data: isLinear ? transpose(data, shape[1], shape[0]) : data.slice(),
+      data: isLinear ? transpose2d(data, shape[1], shape[0]) : data.slice(),
     });
   }
   return out;

@@ -6,6 +6,7 @@
  */
 
 import type { Model } from "../onnx/mod.ts";
+import { createRng } from "../random/mod.ts";
 import type { DistilBertConfig } from "./config.ts";
 import {
   buildDistilBertGraph,
@@ -58,7 +59,7 @@ export function randomDistilBertWeights(
     ) {
       sinusoidalTable(data, shape[0], shape[1]);
     } else {
-      fillNormal(data, std, streamSeed(options.seed, name));
+      createRng(streamSeed(options.seed, name)).fillNormal(data, std);
       if (name === "distilbert.embeddings.word_embeddings.weight") {
         const row = config.padTokenId;
         if (row >= 0 && row < shape[0]) data.fill(0, row * shape[1], (row + 1) * shape[1]);
@@ -110,38 +111,4 @@ function streamSeed(seed: number, name: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** Fills `out` with normal(0, std) values from the sfc32 generator (Marsaglia's polar method). */
-function fillNormal(out: Float32Array, std: number, seed: number): void {
-  // sfc32 state from splitmix32 of the seed.
-  let s = seed >>> 0;
-  const split = () => {
-    s = (s + 0x9e3779b9) | 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = split(), b = split(), c = split(), d = split();
-  const uniform = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) uniform(); // let the state mix
-  let i = 0;
-  while (i < out.length) {
-    const u = 2 * uniform() - 1;
-    const v = 2 * uniform() - 1;
-    const r = u * u + v * v;
-    if (r >= 1 || r === 0) continue;
-    const f = std * Math.sqrt((-2 * Math.log(r)) / r);
-    out[i++] = u * f;
-    if (i < out.length) out[i++] = v * f;
-  }
 }

@@ -123,18 +123,6 @@ export async function runInOrt(
   }
 }
 
-/** A seeded pseudo-random generator (mulberry32) returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Index of the first element where two arrays differ, or -1. Uses `Object.is`, so 0 and -0
  * differ and NaN equals NaN: float32 values compare bit for bit (up to NaN payloads).

@@ -5,20 +5,14 @@
  * @module
  */
 
-import { encodeModel, type Model } from "../onnx/mod.ts";
-import { buildDistilBert, DISTILBERT_BASE, type DistilBertConfig } from "../model/mod.ts";
-import { batchFeeds, createSession, syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
+import type { Model } from "../onnx/mod.ts";
+import { buildDistilBert, type DistilBertConfig } from "../model/mod.ts";
+import { firstOutputs, TINY_DISTILBERT } from "../../tests/support/tiny_distilbert.ts";
+import { xorshift32 } from "../random/mod.ts";
+import { syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
 
-/** A DistilBERT small enough to quantize and run in milliseconds. */
-export const TINY: DistilBertConfig = {
-  ...DISTILBERT_BASE,
-  vocabSize: 1100,
-  dim: 32,
-  nLayers: 2,
-  nHeads: 2,
-  hiddenDim: 64,
-  maxPositionEmbeddings: 64,
-};
+/** A DistilBERT small enough to quantize and run in milliseconds (the shared tiny config). */
+export const TINY: DistilBertConfig = TINY_DISTILBERT;
 
 /** The tiny DistilBERT with random weights (std 0.1, so activations are not all tiny). */
 export function tinyModel(seed = 1, config: DistilBertConfig = TINY): Model {
@@ -42,16 +36,7 @@ export function* tokenBatches(
 
 /** The first output of `model` on each batch, concatenated. */
 export async function runModel(model: Model, batches: Iterable<TokenBatch>): Promise<Float32Array> {
-  const s = await createSession(encodeModel(model), { intraOpThreads: 1 });
-  const parts: Float32Array[] = [];
-  try {
-    for (const batch of batches) {
-      const out = await s.session.run(batchFeeds({ batch, inputNames: s.inputNames }));
-      parts.push(out[s.outputNames[0]].data as Float32Array);
-    }
-  } finally {
-    await s.session.release();
-  }
+  const parts = await firstOutputs(model, batches);
   const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -77,13 +62,9 @@ export function compare(
 
 /** Deterministic standard normal values (xorshift + Box–Muller). */
 export function gaussian(n: number, seed = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const uniform = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
+  const next = xorshift32(seed);
+  // In (0, 1): the draw's midpoint, so the logarithm stays finite.
+  const uniform = () => next() + 2 ** -33;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const r = Math.sqrt(-2 * Math.log(uniform()));

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { DataType } from "../onnx/mod.ts";
-import {
-  buildNodeModel,
-  firstBitDifference,
-  runInOrt,
-  seededRandom,
-} from "./_onnx_test_support.ts";
+import { buildNodeModel, firstBitDifference, runInOrt } from "./_onnx_test_support.ts";
 import { matMulInteger, qlinearMatMul } from "./integer_matmul.ts";
 import { QuantParamsError, type QuantType, roundHalfToEven } from "./params.ts";
+import { mulberry32 } from "../random/mod.ts";
 
 function randomInts(random: () => number, type: QuantType, n: number): Int8Array | Uint8Array {
   const values = Array.from(
@@ -37,7 +33,7 @@ function naive2d(
 }
 
 Deno.test("matMulInteger: int32 sums of zero-point-shifted products", () => {
-  const random = seededRandom(30);
+  const random = mulberry32(30);
   for (const [ta, tb] of [["uint8", "uint8"], ["uint8", "int8"], ["int8", "int8"]] as const) {
     const [M, K, N] = [5, 9, 4];
     const a = randomInts(random, ta, M * K);
@@ -77,7 +73,7 @@ Deno.test("matMulInteger: per-row a and per-column b zero points", () => {
 });
 
 Deno.test("matMulInteger: batch broadcasting and 1-D operands follow numpy matmul", () => {
-  const random = seededRandom(31);
+  const random = mulberry32(31);
   const [M, K, N] = [2, 3, 4];
   const a = randomInts(random, "uint8", 2 * 1 * M * K); // [2, 1, M, K]
   const b = randomInts(random, "int8", 3 * K * N); // [3, K, N]
@@ -150,7 +146,7 @@ Deno.test("qlinearMatMul: requantized in float32, ties to even, saturated", () =
     }).y[0]
   );
   assert.deepEqual(out, [12, 12, 8, 127]); // 2.5 → 2, 1.5 → 2, -2.5 → -2, saturated
-  const random = seededRandom(32);
+  const random = mulberry32(32);
   const [M, K, N] = [3, 16, 5];
   const a = randomInts(random, "uint8", M * K);
   const b = randomInts(random, "int8", K * N);
@@ -181,7 +177,7 @@ Deno.test("qlinearMatMul: requantized in float32, ties to even, saturated", () =
 const ONNX_TYPE = { int8: DataType.INT8, uint8: DataType.UINT8 } as const;
 
 Deno.test("matMulInteger is bit-exact with ONNX Runtime (batched, per-column b zero points)", async () => {
-  const random = seededRandom(33);
+  const random = mulberry32(33);
   const aDims = [2, 7, 33];
   const bDims = [33, 9];
   for (const [ta, tb] of [["uint8", "uint8"], ["uint8", "int8"], ["int8", "int8"]] as const) {
@@ -213,7 +209,7 @@ Deno.test("matMulInteger is bit-exact with ONNX Runtime (batched, per-column b z
 });
 
 Deno.test("qlinearMatMul is bit-exact with ONNX Runtime (uint8 and int8, per-column b scales)", async () => {
-  const random = seededRandom(34);
+  const random = mulberry32(34);
   const aDims = [3, 6, 40];
   const bDims = [40, 11];
   let compared = 0;

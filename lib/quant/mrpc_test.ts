@@ -4,7 +4,7 @@
  * export of its safetensors weights (what the demo uses for repos without ONNX).
  */
 import assert from "node:assert/strict";
-import { prepareMrpc } from "../data/mod.ts";
+import { MINI_DIR, standinMrpc } from "../../tests/support/mrpc.ts";
 import { agreementWith, evaluateClassifier, type EvaluationResult } from "../eval/mod.ts";
 import { buildDistilBertGraph, parseDistilBertConfig, readSafetensors } from "../model/mod.ts";
 import { encodeModel, type Model, readModel } from "../onnx/mod.ts";
@@ -12,14 +12,6 @@ import { createSession } from "../runtime/mod.ts";
 import { calibrate } from "./calibrate.ts";
 import { quantizeDynamic } from "./dynamic.ts";
 import { quantizeStatic } from "./static.ts";
-
-const REPO = "/work/shared/hub/standin/distilbert-mini-uncased-mrpc/resolve/main";
-const data = {
-  modelId: "standin/distilbert-mini-uncased-mrpc",
-  dir: "/work/shared/data/mrpc",
-  tokenizerDir: REPO,
-  progress: false as const,
-};
 
 async function evaluate(model: Model, batches: Parameters<typeof evaluateClassifier>[1]) {
   const session = await createSession(encodeModel(model), { intraOpThreads: 2 });
@@ -49,17 +41,17 @@ function check(label: string, got: EvaluationResult, fp32: EvaluationResult): vo
 }
 
 const sources: Record<string, () => Promise<Model>> = {
-  "torch export": () => readModel(`${REPO}/onnx/model.onnx`),
+  "torch export": () => readModel(`${MINI_DIR}/onnx/model.onnx`),
   "kit export": async () => {
-    const config = parseDistilBertConfig(await Deno.readTextFile(`${REPO}/config.json`), "config");
-    return buildDistilBertGraph(config, await readSafetensors(`${REPO}/model.safetensors`));
+    const config = parseDistilBertConfig(
+      await Deno.readTextFile(`${MINI_DIR}/config.json`),
+      "config",
+    );
+    return buildDistilBertGraph(config, await readSafetensors(`${MINI_DIR}/model.safetensors`));
   },
 };
 
-const [validation, train] = await Promise.all([
-  prepareMrpc("validation", { ...data, batchSize: 16, sortByLength: true }),
-  prepareMrpc("train", { ...data, batchSize: 8, limit: 104 }),
-]);
+const { validation, train } = await standinMrpc();
 
 for (const [source, load] of Object.entries(sources)) {
   Deno.test(`MRPC validation, stand-in (${source}): dynamic and static INT8 track FP32`, async () => {

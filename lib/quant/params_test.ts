@@ -13,7 +13,7 @@ import {
   roundHalfToEven,
 } from "./params.ts";
 import { dequantizeLinear, quantizeLinear } from "./quantize.ts";
-import { seededRandom } from "./_onnx_test_support.ts";
+import { mulberry32 } from "../random/mod.ts";
 
 // [min, max, type, symmetric, reduceRange, scale, zeroPoint] computed with numpy by a
 // transcription of ONNX Runtime's compute_data_quant_params (float32 arrays, float64 division,
@@ -158,7 +158,7 @@ Deno.test("computeQuantParams: the range always includes 0, which is exact", () 
   const i = computeQuantParams({ min: -3, max: -1, type: "int8" });
   assert.equal(i.scale[0], Math.fround(3 / 255));
   assert.equal(i.zeroPoint[0], 127);
-  const random = seededRandom(11);
+  const random = mulberry32(11);
   for (let n = 0; n < 500; n++) {
     const a = (random() - 0.5) * 10 ** (random() * 6 - 3);
     const b = (random() - 0.5) * 10 ** (random() * 6 - 3);
@@ -185,7 +185,7 @@ Deno.test("computeQuantParams: the range always includes 0, which is exact", () 
 });
 
 Deno.test("computeQuantParams: min and max land within half a step, inside the range", () => {
-  const random = seededRandom(5);
+  const random = mulberry32(5);
   for (let n = 0; n < 500; n++) {
     const min = Math.fround(-random() * 4);
     const max = Math.fround(random() * 4);
@@ -309,7 +309,7 @@ Deno.test("minMax and minMaxPerChannel", () => {
 });
 
 Deno.test("computeQuantParamsPerChannel equals per-tensor params of each channel", () => {
-  const random = seededRandom(3);
+  const random = mulberry32(3);
   const dims = [4, 3, 5];
   const data = Float32Array.from({ length: 60 }, () => (random() - 0.3) * 4);
   for (const axis of [0, 1, 2, -1, -3]) {

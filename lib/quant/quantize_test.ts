@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { DataType } from "../onnx/mod.ts";
-import {
-  buildNodeModel,
-  firstBitDifference,
-  runInOrt,
-  seededRandom,
-} from "./_onnx_test_support.ts";
+import { buildNodeModel, firstBitDifference, runInOrt } from "./_onnx_test_support.ts";
 import { computeQuantParams, QuantParamsError, type QuantType, typeRange } from "./params.ts";
 import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "./quantize.ts";
+import { mulberry32 } from "../random/mod.ts";
 
 /** Rounding written differently from `roundHalfToEven`: floor, then the fraction decides. */
 function referenceRound(v: number): number {
@@ -66,7 +62,7 @@ Deno.test("quantizeLinear saturates to the type's range", () => {
 });
 
 Deno.test("quantizeLinear agrees with a spec-written reference on seeded random data", () => {
-  const random = seededRandom(1);
+  const random = mulberry32(1);
   for (let trial = 0; trial < 40; trial++) {
     const type: QuantType = trial % 2 ? "int8" : "uint8";
     const { qmin, qmax } = typeRange(type);
@@ -85,7 +81,7 @@ Deno.test("quantizeLinear agrees with a spec-written reference on seeded random 
 });
 
 Deno.test("quantizeLinear and dequantizeLinear per channel follow the axis", () => {
-  const random = seededRandom(2);
+  const random = mulberry32(2);
   const dims = [2, 3, 4];
   const x = Float32Array.from({ length: 24 }, () => (random() - 0.5) * 20);
   for (const [axis, stride, channels] of [[0, 12, 2], [1, 4, 3], [2, 1, 4], [-1, 1, 4]]) {
@@ -153,7 +149,7 @@ Deno.test("dynamicQuantizeLinear: uint8, range through 0, zero point rounded and
   const negative = dynamicQuantizeLinear(Float32Array.of(-1, -2, -5.1));
   assert.equal(negative.zeroPoint, 255);
   assert.equal(negative.y[2], 0);
-  const random = seededRandom(4);
+  const random = mulberry32(4);
   const x = Float32Array.from({ length: 1000 }, () => (random() - 0.2) * 8);
   const d = dynamicQuantizeLinear(x);
   const back = dequantizeLinear({ x: d.y, dims: [1000], scale: d.scale, zeroPoint: d.zeroPoint });
@@ -198,7 +194,7 @@ async function ortQuantize(
 }
 
 Deno.test("quantizeLinear is bit-exact with ONNX Runtime (per tensor, random data)", async () => {
-  const random = seededRandom(20);
+  const random = mulberry32(20);
   let compared = 0;
   for (let trial = 0; trial < 12; trial++) {
     const type: QuantType = trial % 2 ? "int8" : "uint8";
@@ -221,7 +217,7 @@ Deno.test("quantizeLinear is bit-exact with ONNX Runtime (per tensor, random dat
 });
 
 Deno.test("quantizeLinear is bit-exact with ONNX Runtime (per channel, every axis)", async () => {
-  const random = seededRandom(21);
+  const random = mulberry32(21);
   const dims = [3, 5, 7];
   const n = 3 * 5 * 7;
   for (const type of ["int8", "uint8"] as const) {
@@ -242,7 +238,7 @@ Deno.test("quantizeLinear is bit-exact with ONNX Runtime (per channel, every axi
 });
 
 Deno.test("dequantizeLinear is bit-exact with ONNX Runtime (int8, uint8, int32; per tensor and channel)", async () => {
-  const random = seededRandom(22);
+  const random = mulberry32(22);
   const dims = [4, 6, 5];
   const n = 120;
   const cases: { type: "int8" | "uint8" | "int32"; axis?: number }[] = [
@@ -301,7 +297,7 @@ Deno.test("dequantizeLinear is bit-exact with ONNX Runtime (int8, uint8, int32; 
 });
 
 Deno.test("dynamicQuantizeLinear is bit-exact with ONNX Runtime (y, scale, zero point)", async () => {
-  const random = seededRandom(23);
+  const random = mulberry32(23);
   const model = buildNodeModel({
     opType: "DynamicQuantizeLinear",
     opset: 11,

@@ -16,6 +16,10 @@ import {
   roundHalfToEven,
 } from "./params.ts";
 import { quantizeLinear } from "./quantize.ts";
+import { transpose2d } from "../model/weights.ts";
+
+/** Re-exported from `lib/model` (PyTorch `[out, in]` ↔ ONNX `[in, out]`), where it lives. */
+export { transpose2d };
 
 /** How to quantize a weight. */
 export interface WeightQuantOptions {
@@ -135,20 +139,4 @@ export function quantizeBias(
     data[i] = Math.max(-2147483648, Math.min(2147483647, q));
   }
   return { data, scale };
-}
-
-/** `[rows, cols]` row-major → `[cols, rows]`. */
-export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  const tile = 32;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(r0 + tile, rows);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(c0 + tile, cols);
-      for (let r = r0; r < r1; r++) {
-        for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
-      }
-    }
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import { xorshift32 } from "../random/mod.ts";
 
 /** Token ids and attention mask of a padded batch, as `lib/data` makes them. */
 export interface TokenBatch {
@@ -61,13 +62,7 @@ export function syntheticBatch(
   options: { size: number; seqLen: number; vocabSize: number; seed?: number },
 ): TokenBatch {
   const { size, seqLen, vocabSize } = options;
-  let state = (options.seed ?? 0) >>> 0 || 0x9e3779b9;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
+  const next = xorshift32((options.seed ?? 0) >>> 0 || 0x9e3779b9);
   const inputIds = new BigInt64Array(size * seqLen);
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < seqLen; c++) {

@@ -7,20 +7,13 @@
  */
 
 import type { LabelledBatch } from "../eval/mod.ts";
-import { buildDistilBert, DISTILBERT_BASE, type DistilBertConfig } from "../model/mod.ts";
-import { encodeModel, type Model } from "../onnx/mod.ts";
-import { batchFeeds, createSession, syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
+import { buildDistilBert, type DistilBertConfig } from "../model/mod.ts";
+import type { Model } from "../onnx/mod.ts";
+import { syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
+import { firstOutputs, TINY_DISTILBERT } from "../../tests/support/tiny_distilbert.ts";
 
-/** A DistilBERT small enough to quantize and run in milliseconds. */
-export const TINY: DistilBertConfig = {
-  ...DISTILBERT_BASE,
-  vocabSize: 1100,
-  dim: 32,
-  nLayers: 2,
-  nHeads: 2,
-  hiddenDim: 64,
-  maxPositionEmbeddings: 64,
-};
+/** A DistilBERT small enough to quantize and run in milliseconds (the shared tiny config). */
+export const TINY: DistilBertConfig = TINY_DISTILBERT;
 
 /** The op whose quantization the planted outlier wrecks. */
 export const SENSITIVE_OP = "/distilbert/transformer/layer.1/ffn/lin2/MatMul";
@@ -75,7 +68,7 @@ export async function balanceClassifier(
   model: Model,
   batches: readonly TokenBatch[],
 ): Promise<Model> {
-  const diffs = (await logitsOf(model, batches)).flatMap((l) =>
+  const diffs = (await firstOutputs(model, batches)).flatMap((l) =>
     Array.from({ length: l.length / 2 }, (_, i) => l[2 * i + 1] - l[2 * i])
   ).sort((a, b) => a - b);
   const median = diffs[Math.floor(diffs.length / 2)];
@@ -83,20 +76,6 @@ export async function balanceClassifier(
   if (!bias) throw new Error("the tiny DistilBERT has no classifier.bias");
   (bias.data as Float32Array)[1] -= median + 1e-4;
   return model;
-}
-
-async function logitsOf(model: Model, batches: readonly TokenBatch[]): Promise<Float32Array[]> {
-  const s = await createSession(encodeModel(model), { intraOpThreads: 1 });
-  try {
-    const out: Float32Array[] = [];
-    for (const batch of batches) {
-      const result = await s.session.run(batchFeeds({ batch, inputNames: s.inputNames }));
-      out.push(Float32Array.from(result[s.outputNames[0]].data as Float32Array));
-    }
-    return out;
-  } finally {
-    await s.session.release();
-  }
 }
 
 /**
@@ -109,7 +88,7 @@ export async function selfLabelled(
   batches: readonly TokenBatch[],
   options: { minMargin?: number } = {},
 ): Promise<LabelledBatch[]> {
-  const all = await logitsOf(model, batches);
+  const all = await firstOutputs(model, batches);
   const minMargin = options.minMargin ?? 0;
   let row = 0;
   const out: LabelledBatch[] = [];
@@ -143,7 +122,7 @@ export async function marginQuantile(
   batches: readonly TokenBatch[],
   q: number,
 ): Promise<number> {
-  const margins = (await logitsOf(model, batches)).flatMap((l) =>
+  const margins = (await firstOutputs(model, batches)).flatMap((l) =>
     Array.from({ length: l.length / 2 }, (_, i) => Math.abs(l[2 * i + 1] - l[2 * i]))
   ).sort((a, b) => a - b);
   return margins[Math.min(margins.length - 1, Math.floor(q * margins.length))];

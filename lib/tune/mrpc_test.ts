@@ -4,22 +4,13 @@
  * relative accuracy loss).
  */
 import assert from "node:assert/strict";
-import { prepareMrpc } from "../data/mod.ts";
+import { MINI_DIR, standinMrpc } from "../../tests/support/mrpc.ts";
 import { readModel } from "../onnx/mod.ts";
 import { classifierEvaluator, tune } from "./mod.ts";
 
-const REPO = "/work/shared/hub/standin/distilbert-mini-uncased-mrpc/resolve/main";
-const data = {
-  modelId: "standin/distilbert-mini-uncased-mrpc",
-  dir: "/work/shared/data/mrpc",
-  tokenizerDir: REPO,
-  progress: false as const,
-};
-
-const [model, validation, train] = await Promise.all([
-  readModel(`${REPO}/onnx/model.onnx`),
-  prepareMrpc("validation", { ...data, batchSize: 16, sortByLength: true }),
-  prepareMrpc("train", { ...data, batchSize: 8, limit: 104 }),
+const [model, { validation, train }] = await Promise.all([
+  readModel(`${MINI_DIR}/onnx/model.onnx`),
+  standinMrpc(),
 ]);
 const session = { intraOpThreads: 2 };
 

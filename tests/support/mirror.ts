@@ -8,6 +8,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultHubMirrorDir } from "./hub_server.ts";
+import type { TokenBatch } from "../../lib/runtime/mod.ts";
 
 /** The project root (the folder with deno.json). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -54,4 +55,27 @@ export interface ReferencePair {
 export async function referencePairs(repo: string): Promise<ReferencePair[]> {
   const text = await Deno.readTextFile(join(mirrorRepoDir(repo), "reference_logits.json"));
   return JSON.parse(text).pairs;
+}
+
+/**
+ * One reference pair as a batch of one row, every token attended: what the kit feeds to
+ * reproduce the pair's logits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pairBatch } from "./mirror.ts";
+ * const batch = pairBatch({ input_ids: [101, 7592, 102] });
+ * assert.deepEqual(Array.from(batch.inputIds), [101n, 7592n, 102n]);
+ * assert.deepEqual(Array.from(batch.attentionMask), [1n, 1n, 1n]);
+ * ```
+ */
+export function pairBatch(pair: Pick<ReferencePair, "input_ids">): TokenBatch {
+  const ids = BigInt64Array.from(pair.input_ids.map(BigInt));
+  return {
+    size: 1,
+    seqLen: ids.length,
+    inputIds: ids,
+    attentionMask: new BigInt64Array(ids.length).fill(1n),
+  };
 }
