@@ -68,7 +68,11 @@ export async function tokenizerDefinition(
     ...pickSpecialTokens(await readOptionalJson(files, "special_tokens_map.json", where)),
   };
   if (await files.has("tokenizer.json")) {
-    return { json: await readJson(files, "tokenizer.json", where), config, source: "tokenizer.json" };
+    return {
+      json: await readJson(files, "tokenizer.json", where),
+      config,
+      source: "tokenizer.json",
+    };
   }
   if (await files.has("vocab.txt")) {
     const vocab = parseVocabTxt(await readFile(await files.path("vocab.txt"), "utf8"));
