@@ -3,7 +3,9 @@
  * evaluation and benchmarks, and the compression techniques built on them.
  *
  * Each folder is one area with its own `mod.ts`; import from here, or from a folder's `mod.ts`
- * for a smaller import.
+ * for a smaller import. The training techniques — `./train/mod.ts` (the TensorFlow.js engine),
+ * `./distill/mod.ts` and `./qat/mod.ts` — are imported from their folders: they bring
+ * TensorFlow.js and its WebAssembly backend, which inference-only work does not need.
  *
  * @module
  */

@@ -16,10 +16,17 @@ import { fp32Suite, workshopSettings } from "../workshop/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
 import { quantSuite } from "../quant/mod.ts";
 import { fusionSuite } from "../fuse/mod.ts";
+import { trainSuite } from "../train/mod.ts";
 import { runCli } from "./main.ts";
 
 /** Every suite `deno task bench` knows, in the order they run. */
-export const BENCH_SUITES: BenchSuite[] = [fp32Suite, quantSuite, fusionSuite, mixedPrecisionSuite];
+export const BENCH_SUITES: BenchSuite[] = [
+  fp32Suite,
+  quantSuite,
+  fusionSuite,
+  mixedPrecisionSuite,
+  trainSuite,
+];
 
 if (import.meta.main) await runCli(main);
 

@@ -1,0 +1,41 @@
+/**
+ * Extension points of the tfjs DistilBERT forward pass, for techniques that change what a layer
+ * computes while training (quantization-aware training wraps weights and activations with fake
+ * quantization; pruning multiplies weights by masks). Each hook is a middleware: it receives the
+ * call and `next`, the default computation, and returns the result — typically
+ * `next({ ...call, weight: fakeQuant(call.weight) })`. Gradients flow through whatever the hook
+ * computes with tfjs ops (use `tf.customGrad` for a straight-through estimator).
+ *
+ * @module
+ */
+import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+
+/** One `nn.Linear` of the model: `x · weightᵀ + bias`. */
+export interface LinearCall {
+  /** State-dict prefix, e.g. `distilbert.transformer.layer.0.attention.q_lin`. */
+  name: string;
+  /** Input activations, `[rows, in]`. */
+  x: Tensor2D;
+  /** Weight in PyTorch's layout `[out, in]` (output channel = row). */
+  weight: Tensor2D;
+  bias: Tensor1D;
+  /** Whether the pass trains (dropout on, observers may update). */
+  training: boolean;
+}
+
+/** One of the two attention products of a layer. */
+export interface MatMulCall {
+  /** `distilbert.transformer.layer.0.attention.scores` (q·kᵀ) or `….context` (probs·v). */
+  name: string;
+  a: Tensor;
+  b: Tensor;
+  training: boolean;
+}
+
+/** Hooks of `TfDistilBert.forward` (set `model.hooks`); all optional. */
+export interface ForwardHooks {
+  /** Wraps every Linear (q/k/v/out_lin, ffn lin1/lin2, pre_classifier, classifier). */
+  linear?(call: LinearCall, next: (call: LinearCall) => Tensor2D): Tensor2D;
+  /** Wraps the attention matrix products `scores = (q/√d)·kᵀ` and `context = probs·v`. */
+  matMul?(call: MatMulCall, next: (call: MatMulCall) => Tensor): Tensor;
+}

@@ -1,0 +1,36 @@
+/**
+ * The training engine: DistilBERT in TensorFlow.js on its WebAssembly backend, built from the same
+ * state-dict weights as the ONNX builder, and a training loop (AdamW, warm-up/decay, clipping,
+ * dynamic padding, seeded, evaluated, checkpointed and resumable, interrupt-safe) that knowledge
+ * distillation, quantization-aware training and pruning share.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initTf, TfDistilBert } from "./mod.ts";
+ * import { DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
+ * await initTf();
+ * const config = { ...DISTILBERT_BASE, vocabSize: 20, dim: 8, nLayers: 1, nHeads: 2, hiddenDim: 16, maxPositionEmbeddings: 8 };
+ * const model = await TfDistilBert.fromWeights(config, randomDistilBertWeights(config, { seed: 3 }));
+ * assert.equal(model.parameterCount(), 930);
+ * model.dispose();
+ * ```
+ *
+ * @module
+ */
+export * from "./backend.ts";
+export * from "./ops.ts";
+export * from "./hooks.ts";
+export * from "./rng.ts";
+export * from "./distilbert.ts";
+export * from "./loss.ts";
+export * from "./adamw.ts";
+export * from "./schedule.ts";
+export * from "./clip.ts";
+export * from "./batches.ts";
+export * from "./checkpoint.ts";
+export * from "./evaluate.ts";
+export * from "./profile.ts";
+export * from "./train.ts";
+export * from "./load.ts";
+export * from "./bench.ts";
