@@ -1,0 +1,193 @@
+/**
+ * Fake quantization: quantize then dequantize in float, `y = (clamp(round(x / s) + z) − z) · s`,
+ * so the forward pass sees exactly the values an int8/uint8 model computes with while everything
+ * stays float32 and differentiable. The numerics are those of `lib/quant`'s ONNX
+ * `QuantizeLinear`/`DequantizeLinear` (`x / s` in float32, rounding half to even — tfjs's
+ * `round` on the wasm backend is banker's rounding — saturation to the type's range,
+ * `(q − z) · s` in float32), so a fake-quantized tensor equals
+ * `dequantizeLinear(quantizeLinear(x))` element for element.
+ *
+ * Backward: the straight-through estimator with clipping — the gradient passes unchanged where
+ * `round(x / s) + z` lies inside the type's range and is zero where the value was saturated.
+ * Scales and zero points are constants of the pass (computed from observers or the weights
+ * themselves, as PyTorch's default QAT does), not trained.
+ *
+ * @module
+ */
+import type { GradSaveFunc, Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+import { tf } from "../train/mod.ts";
+import { computeQuantParams, type QuantParams, typeRange } from "../quant/mod.ts";
+
+/** Parameters given to fake quantization are inconsistent; the message says which and why. */
+export class FakeQuantError extends Error {
+  override name = "FakeQuantError";
+}
+
+/**
+ * Throws {@link FakeQuantError} naming `where` unless tfjs is started (`await initTf()`, or any
+ * `TfDistilBert`), which fake quantization needs.
+ *
+ * @example
+ * ```ts
+ * import { initTf } from "../train/mod.ts";
+ * import { requireTf } from "./fake_quant.ts";
+ * await initTf();
+ * requireTf("example"); // does not throw
+ * ```
+ */
+export function requireTf(where: string): void {
+  if (!tf) {
+    throw new FakeQuantError(`${where}: tfjs is not started; call \`await initTf()\` first.`);
+  }
+}
+
+/** The tensor shape `[1, …, channels, …, 1]` that broadcasts per-channel parameters. */
+function paramShape(x: Tensor, params: QuantParams): number[] {
+  const n = params.scale.length;
+  if (params.zeroPoint.length !== n) {
+    throw new FakeQuantError(
+      `fakeQuantize: ${n} scales but ${params.zeroPoint.length} zero points; pass one per channel.`,
+    );
+  }
+  if (params.axis === undefined) {
+    if (n !== 1) {
+      throw new FakeQuantError(
+        `fakeQuantize: ${n} scales without an axis; set params.axis for per-channel parameters.`,
+      );
+    }
+    return [];
+  }
+  const axis = params.axis < 0 ? params.axis + x.rank : params.axis;
+  if (!(axis >= 0 && axis < x.rank) || x.shape[axis] !== n) {
+    throw new FakeQuantError(
+      `fakeQuantize: ${n} per-channel scales on axis ${params.axis}, but the tensor has shape ` +
+        `[${x.shape}]; compute the parameters on the axis whose size is the number of channels.`,
+    );
+  }
+  return x.shape.map((_, d) => (d === axis ? n : 1));
+}
+
+/**
+ * Fake-quantizes `x` with `params` (a `QuantParams` of `lib/quant`: per tensor, or per channel
+ * along `params.axis`), with the clipped straight-through estimator as gradient. Call inside
+ * `tf.tidy` (or dispose the result).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initTf } from "../train/mod.ts";
+ * import { computeQuantParams } from "../quant/mod.ts";
+ * import { fakeQuantize } from "./fake_quant.ts";
+ * const tf = await initTf();
+ * const params = computeQuantParams({ min: 0, max: 2.55, type: "uint8" }); // scale 0.01
+ * const x = tf.tensor1d([0.014, 0.015, 0.025, 3]);
+ * const y = fakeQuantize(x, params);
+ * assert.deepEqual(Array.from(y.dataSync()), [0.01, 0.02, 0.02, 2.55].map(Math.fround));
+ * const g = tf.grad((t) => tf.sum(fakeQuantize(t, params)))(x);
+ * assert.deepEqual(Array.from(g.dataSync()), [1, 1, 1, 0]); // 3 saturates: no gradient
+ * ```
+ */
+export function fakeQuantize<T extends Tensor>(x: T, params: QuantParams): T {
+  requireTf("fakeQuantize");
+  const shape = paramShape(x, params);
+  const { qmin, qmax } = typeRange(params.type);
+  // clamp(round(x / s) + z, qmin, qmax) − z == clamp(round(x / s), qmin − z, qmax − z): integers
+  // below 2²⁴ are exact in float32, so the shorter form gives the same values. One zero point for
+  // all channels (symmetric weights) clamps with scalars: the wasm backend's broadcasting
+  // min/max is far slower than its scalar clip.
+  const zp = params.zeroPoint;
+  const uniform = zp.every((z) => z === zp[0]);
+  const lo = uniform ? qmin - zp[0] : Float32Array.from(zp, (z) => qmin - z);
+  const hi = uniform ? qmax - zp[0] : Float32Array.from(zp, (z) => qmax - z);
+  const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
+    const [input, save] = args as [Tensor, GradSaveFunc];
+    const scale = tf.tensor(params.scale, shape, "float32");
+    const rounded = tf.round(tf.div(input, scale));
+    let clipped: Tensor;
+    if (typeof lo === "number") {
+      clipped = tf.clipByValue(rounded, lo, hi as number);
+    } else {
+      const low = tf.tensor(lo, shape, "float32");
+      const high = tf.tensor(hi as Float32Array, shape, "float32");
+      clipped = tf.minimum(tf.maximum(rounded, low), high);
+    }
+    save([rounded, clipped]);
+    return {
+      value: tf.mul(clipped, scale),
+      // Straight-through where nothing was clipped (round(x/s) + z inside [qmin, qmax]).
+      gradFunc: (dy: Tensor, [r, c]: Tensor[]) => tf.mul(dy, tf.cast(tf.equal(r, c), "float32")),
+    };
+  });
+  return op(x) as T;
+}
+
+/**
+ * Per-output-channel symmetric int8 parameters of a weight in PyTorch's `[out, in]` layout (one
+ * scale per row), equal to `computeQuantParamsPerChannel` on the same values: the scale is
+ * `2·max|w_row| / 254` and the zero point 0. Only the row maxima are read back from the backend.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initTf } from "../train/mod.ts";
+ * import { weightQuantParams } from "./fake_quant.ts";
+ * const tf = await initTf();
+ * const p = weightQuantParams(tf.tensor2d([[0.5, -1.27], [2.54, 0]]));
+ * assert.deepEqual([...p.scale], [0.01, 0.02].map(Math.fround));
+ * assert.deepEqual([...p.zeroPoint], [0, 0]);
+ * assert.equal(p.axis, 0);
+ * ```
+ */
+export function weightQuantParams(weight: Tensor2D): QuantParams {
+  requireTf("weightQuantParams");
+  const absMax = tf.tidy(() => tf.max(tf.abs(weight), 1)).dataSync() as Float32Array;
+  const scale = new Float32Array(absMax.length);
+  const zeroPoint = new Int32Array(absMax.length);
+  for (let c = 0; c < absMax.length; c++) {
+    const p = computeQuantParams({
+      min: -absMax[c],
+      max: absMax[c],
+      type: "int8",
+      symmetric: true,
+    });
+    scale[c] = p.scale[0];
+    zeroPoint[c] = p.zeroPoint[0];
+  }
+  return { scale, zeroPoint, type: "int8", axis: 0 };
+}
+
+/**
+ * A bias quantized to int32 with scale `inputScale · weightScale[c]` and dequantized, as the QDQ
+ * `Gemm` that `quantizeStatic` writes (lib/quant `quantizeBias`) computes it; the gradient passes
+ * unchanged (int32 never saturates in practice).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initTf } from "../train/mod.ts";
+ * import { fakeQuantizeBias } from "./fake_quant.ts";
+ * const tf = await initTf();
+ * const b = fakeQuantizeBias(tf.tensor1d([0.5, -1.04]), 0.5, Float32Array.of(0.1, 0.2));
+ * assert.deepEqual(Array.from(b.dataSync()), [0.5, -1.0]);
+ * ```
+ */
+export function fakeQuantizeBias(
+  bias: Tensor1D,
+  inputScale: number,
+  weightScale: Float32Array,
+): Tensor1D {
+  requireTf("fakeQuantizeBias");
+  const f = Math.fround;
+  const scales = new Float32Array(bias.shape[0]);
+  for (let c = 0; c < scales.length; c++) {
+    scales[c] = f(f(inputScale) * (weightScale.length === 1 ? weightScale[0] : weightScale[c]));
+  }
+  const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
+    const input = args[0] as Tensor;
+    const scale = tf.tensor1d(scales, "float32");
+    const q = tf.round(tf.div(input, scale));
+    const value = tf.where(tf.greater(scale, 0), tf.mul(q, scale), tf.zerosLike(scale));
+    return { value, gradFunc: (dy: Tensor) => dy };
+  });
+  return op(bias) as Tensor1D;
+}

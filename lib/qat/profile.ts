@@ -1,0 +1,55 @@
+/**
+ * Training profiles of quantization-aware training: a short fine-tune at a low learning rate,
+ * starting from an already trained model (QAT adapts the weights to quantization; it does not
+ * learn the task again). "full" is one epoch of MRPC train; "quick" (`WORKSHOP_QUICK=1`) a few
+ * updates on a slice, for CI and notebook tests.
+ *
+ * @module
+ */
+import {
+  FULL_PROFILE,
+  QUICK_PROFILE,
+  type TrainProfile,
+  type TrainProfileName,
+} from "../train/mod.ts";
+import { workshopSettings } from "../workshop/settings.ts";
+
+/** One epoch at 2e-5 (below the 5e-5 of FP32 fine-tuning), evaluated ~5 times. */
+export const QAT_FULL_PROFILE: Readonly<TrainProfile> = {
+  ...FULL_PROFILE,
+  epochs: 1,
+  learningRate: 2e-5,
+  evalEvery: 46,
+};
+
+/** 12 updates on 192 training rows, evaluated on 96 validation rows at updates 6 and 12. */
+export const QAT_QUICK_PROFILE: Readonly<TrainProfile> = {
+  ...QUICK_PROFILE,
+  maxSteps: 12,
+  learningRate: 2e-5,
+  evalEvery: 6,
+  trainLimit: 192,
+  validationLimit: 96,
+};
+
+/** Calibration rows of the PTQ warm-up by profile (as `quantizeWorkshopModel` uses). */
+export const QAT_CALIBRATION_SAMPLES: Readonly<Record<TrainProfileName, number>> = {
+  full: 100,
+  quick: 32,
+};
+
+/**
+ * The QAT profile named `name`, or the one `WORKSHOP_QUICK` selects.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { qatProfile } from "./profile.ts";
+ * assert.equal(qatProfile("quick").maxSteps, 12);
+ * assert.equal(qatProfile("full").epochs, 1);
+ * ```
+ */
+export function qatProfile(name?: TrainProfileName): TrainProfile {
+  const chosen = name ?? (workshopSettings().quick ? "quick" : "full");
+  return { ...(chosen === "quick" ? QAT_QUICK_PROFILE : QAT_FULL_PROFILE) };
+}

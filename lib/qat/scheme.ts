@@ -1,0 +1,95 @@
+/**
+ * What quantization-aware training simulates, and the `quantizeStatic` options that write the
+ * same thing as a QDQ ONNX model: weights int8, symmetric, one scale per output channel;
+ * activations (the input of every Linear, optionally both inputs of the attention products)
+ * uint8 asymmetric or int8 symmetric from observed ranges; biases int32 at `x_scale · w_scale`.
+ * Embedding tables stay float: the engine's hooks do not reach the embedding lookup.
+ *
+ * @module
+ */
+import type { QuantType, StaticQuantOptions } from "../quant/mod.ts";
+import { DEFAULT_OBSERVER_MOMENTUM } from "./observer.ts";
+
+/** The quantization scheme QAT simulates. */
+export interface QatScheme {
+  /** Activation type: `"uint8"` (asymmetric, default; what ORT's x86 kernels prefer) or `"int8"`. */
+  activationType: QuantType;
+  /** Symmetric activation ranges (default: true for int8, false for uint8). */
+  activationSymmetric: boolean;
+  /**
+   * Also fake-quantize the attention products' inputs (`q·kᵀ` and `probs·v`; the second input
+   * int8 symmetric, as `quantizeStatic` writes them). Default false, as in PTQ.
+   */
+  quantizeAttention: boolean;
+  /** Observer momentum, `range ← m · range + (1 − m) · batch` (default 0.99). */
+  momentum: number;
+  /** Linear layers (state-dict prefixes, e.g. `classifier`) left in float. */
+  excludeLinears: readonly string[];
+}
+
+/** A scheme option is invalid; the message names it. */
+export class QatSchemeError extends Error {
+  override name = "QatSchemeError";
+}
+
+/**
+ * The scheme with defaults filled in and checked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveQatScheme } from "./scheme.ts";
+ * const s = resolveQatScheme({ activationType: "int8" });
+ * assert.equal(s.activationSymmetric, true);
+ * assert.equal(resolveQatScheme().activationType, "uint8");
+ * ```
+ */
+export function resolveQatScheme(scheme: Partial<QatScheme> = {}): QatScheme {
+  const activationType = scheme.activationType ?? "uint8";
+  if (activationType !== "uint8" && activationType !== "int8") {
+    throw new QatSchemeError(`activationType "${activationType}" is not "uint8" or "int8".`);
+  }
+  const momentum = scheme.momentum ?? DEFAULT_OBSERVER_MOMENTUM;
+  if (!(momentum >= 0 && momentum < 1)) {
+    throw new QatSchemeError(`momentum ${momentum} must be in [0, 1).`);
+  }
+  return {
+    activationType,
+    activationSymmetric: scheme.activationSymmetric ?? activationType === "int8",
+    quantizeAttention: scheme.quantizeAttention ?? false,
+    momentum,
+    excludeLinears: [...(scheme.excludeLinears ?? [])],
+  };
+}
+
+/**
+ * The `quantizeStatic` options that write what `scheme` simulates (QDQ, per-channel symmetric
+ * int8 weights, float embeddings); `excludeNodes` are the ONNX nodes of the excluded Linears.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveQatScheme, staticOptionsOf } from "./scheme.ts";
+ * const o = staticOptionsOf(resolveQatScheme(), []);
+ * assert.equal(o.perChannel, true);
+ * assert.equal(o.quantizeEmbeddings, false);
+ * ```
+ */
+export function staticOptionsOf(
+  scheme: QatScheme,
+  excludeNodes: readonly string[],
+): StaticQuantOptions {
+  return {
+    format: "qdq",
+    opTypes: ["MatMul"],
+    perChannel: true,
+    weightType: "int8",
+    weightSymmetric: true,
+    reduceRange: false,
+    activationType: scheme.activationType,
+    activationSymmetric: scheme.activationSymmetric,
+    quantizeEmbeddings: false,
+    quantizeActivationMatMuls: scheme.quantizeAttention,
+    excludeNodes: [...excludeNodes],
+  };
+}
