@@ -102,9 +102,11 @@ Deno.test("Ctrl+C finishes the step, writes the checkpoint and returns", async (
   assert.equal(out.code, 0, stderr);
   const result = JSON.parse(new TextDecoder().decode(out.stdout));
   assert.equal(result.status, "stopped");
-  assert.equal(result.steps, 3);
+  // The fixture signals itself after update 3; the signal arrives asynchronously, so the update in
+  // flight when it lands (3, or 4 on a busy machine) is finished, checkpointed, and training stops.
+  assert.ok(result.steps === 3 || result.steps === 4, `stopped after ${result.steps} steps`);
   assert.match(result.lines.join("\n"), /Ctrl\+C: finishing this step/);
-  assert.equal((await readCheckpoint<{ step: number }>(checkpoint)).state.step, 3);
+  assert.equal((await readCheckpoint<{ step: number }>(checkpoint)).state.step, result.steps);
   await assert.rejects(readCheckpoint(join(dir, "missing.safetensors")), CheckpointError);
   await Deno.remove(dir, { recursive: true });
 });
