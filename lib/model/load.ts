@@ -54,6 +54,54 @@ export interface LoadClassifierOptions {
   export?: "auto" | "always";
 }
 
+/** Where and how to fetch a repo's files (shared by the loaders). */
+export interface HubFetchOptions {
+  revision?: string;
+  settings?: HubSettings;
+  progress?: ProgressOption;
+  signal?: AbortSignal;
+}
+
+/**
+ * Downloads (or reads from the cache) a repo's `config.json` and parses it.
+ *
+ * @example
+ * ```ts ignore
+ * const config = await loadHubConfig("textattack/distilbert-base-uncased-MRPC");
+ * ```
+ */
+export async function loadHubConfig(
+  modelId: string,
+  options: HubFetchOptions = {},
+): Promise<DistilBertConfig> {
+  const revision = options.revision ?? "main";
+  const path = await hubDownload({ repo: modelId, revision, file: "config.json" }, {
+    settings: options.settings,
+    progress: options.progress,
+    signal: options.signal,
+  });
+  return parseDistilBertConfig(
+    await readFile(path, "utf8"),
+    `config.json of ${modelId}@${revision}`,
+  );
+}
+
+/**
+ * Reads a PyTorch checkpoint file into a weight map: `model.safetensors`, or `pytorch_model.bin`
+ * (zip or legacy pickle, through the allow-listed unpickler).
+ *
+ * @example
+ * ```ts ignore
+ * const weights = await readCheckpointWeights(path, "pytorch_model.bin");
+ * ```
+ */
+export function readCheckpointWeights(
+  path: string,
+  file: "model.safetensors" | "pytorch_model.bin",
+): Promise<WeightMap> {
+  return file === "model.safetensors" ? readSafetensors(path) : readTorchCheckpoint(path);
+}
+
 /** The repo has no file the kit can build a model from. */
 export class NoCheckpointError extends Error {
   override name = "NoCheckpointError";
@@ -77,11 +125,7 @@ export async function loadClassifier(
   const settings = options.settings ?? hubSettings();
   const revision = options.revision ?? "main";
   const common = { settings, progress: options.progress, signal: options.signal };
-  const configPath = await hubDownload({ repo: modelId, revision, file: "config.json" }, common);
-  const config = parseDistilBertConfig(
-    await readFile(configPath, "utf8"),
-    `config.json of ${modelId}@${revision}`,
-  );
+  const config = await loadHubConfig(modelId, { ...common, revision });
   const has = (file: string) =>
     hubFileExists({ repo: modelId, revision, file }, { settings, signal: options.signal });
   if (options.export !== "always" && await has(CHECKPOINT_FILES.onnx)) {
@@ -143,9 +187,7 @@ async function exportedModel(args: {
     { repo: modelId, revision, file: CHECKPOINT_FILES[source] },
     { settings, progress: options.progress, signal: options.signal },
   );
-  const weights: WeightMap = source === "safetensors"
-    ? await readSafetensors(weightsPath)
-    : await readTorchCheckpoint(weightsPath);
+  const weights = await readCheckpointWeights(weightsPath, CHECKPOINT_FILES[source]);
   const model = buildDistilBertGraph(config, weights, { name: `${modelId}@${revision}` });
   await writeModel(target, model);
   return target;

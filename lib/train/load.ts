@@ -5,11 +5,9 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { hubDownload, hubFileExists, type HubSettings, hubSettings } from "../hub/mod.ts";
-import { type DistilBertConfig, parseDistilBertConfig } from "../model/config.ts";
-import { readSafetensors } from "../model/safetensors.ts";
-import { readTorchCheckpoint } from "../model/torch/mod.ts";
+import type { DistilBertConfig } from "../model/config.ts";
+import { loadHubConfig, readCheckpointWeights } from "../model/load.ts";
 import type { WeightMap } from "../model/weights.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 
@@ -52,18 +50,11 @@ export async function loadDistilBertWeights(
   const settings = options.settings ?? hubSettings();
   const revision = options.revision ?? "main";
   const common = { settings, progress: options.progress, signal: options.signal };
-  const configPath = await hubDownload({ repo: modelId, revision, file: "config.json" }, common);
-  const config = parseDistilBertConfig(
-    await readFile(configPath, "utf8"),
-    `config.json of ${modelId}@${revision}`,
-  );
+  const config = await loadHubConfig(modelId, { ...common, revision });
   for (const source of ["model.safetensors", "pytorch_model.bin"] as const) {
     const ref = { repo: modelId, revision, file: source };
     if (!(await hubFileExists(ref, { settings, signal: options.signal }))) continue;
-    const path = await hubDownload(ref, common);
-    const weights = source === "model.safetensors"
-      ? await readSafetensors(path)
-      : await readTorchCheckpoint(path);
+    const weights = await readCheckpointWeights(await hubDownload(ref, common), source);
     return { modelId, revision, config, weights, source };
   }
   throw new NoTrainableWeightsError(
