@@ -1,7 +1,8 @@
 /**
  * Timing several models interleaved: all sessions open, one run of each in turn, so every variant
  * sees the same machine load (on a shared machine, timing them one after the other compares the
- * load of different minutes more than the variants).
+ * load of different minutes more than the variants). Open the sessions with `allowSpinning:
+ * false`, or the idle threads of one session steal the cores of the next.
  *
  * @module
  */
@@ -152,7 +153,9 @@ export async function benchInterleaved<V extends string>(
 ): Promise<(BenchRow & { variant: V })[]> {
   const sessions: ModelSession[] = [];
   try {
-    for (const { path } of variants) sessions.push(await createSession(path, options.session));
+    // Sessions take turns on the same cores: no spin-waiting threads (see `allowSpinning`).
+    const session = { allowSpinning: false, ...options.session };
+    for (const { path } of variants) sessions.push(await createSession(path, session));
     const timings = await timeInterleaved(sessions, options);
     const sizes = await Promise.all(variants.map((v) => modelSizeOnDisk(v.path)));
     return timings

@@ -16,8 +16,6 @@
  */
 
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism } from "node:os";
-import * as ort from "onnxruntime-node";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -30,7 +28,7 @@ import {
 import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
 import { type Model, modelSizeOnDisk, readModel, writeModel } from "../onnx/mod.ts";
 import { type ProgressOption, progressReporter } from "../progress/mod.ts";
-import { type GraphOptimizationLevel, ModelLoadError, type ModelSession } from "../runtime/mod.ts";
+import { createSession, type GraphOptimizationLevel, type ModelSession } from "../runtime/mod.ts";
 import { compareModels } from "./check.ts";
 import { fuse } from "./pipeline.ts";
 import { ALL_PASSES } from "./registry.ts";
@@ -236,7 +234,13 @@ async function timeAllInterleaved(list: Prepared[], ctx: TimingContext): Promise
   try {
     for (const p of list) {
       const optimized = join(ctx.dir, `${p.variant}.optimized.onnx`);
-      const s = await quietSession(p.path, p.level, optimized, options.intraOpThreads);
+      // Sessions take turns on the same cores: no spin-waiting threads (see `allowSpinning`).
+      const s = await createSession(p.path, {
+        graphOptimizationLevel: p.level,
+        optimizedModelFilePath: optimized,
+        intraOpThreads: options.intraOpThreads,
+        allowSpinning: false,
+      });
       sessions.push({
         p,
         s,
@@ -289,39 +293,6 @@ async function timeOneByOne(list: Prepared[], ctx: TimingContext): Promise<Fusio
     }
   }
   return rows;
-}
-
-/**
- * A CPU session like `createSession`'s, with thread-pool spinning off: idle ORT worker threads
- * otherwise spin for a while after each run and take the cores from the next session (measured
- * here: stand-in, batch 1, four sessions in turn — median 23 ms with spinning, 8 ms without).
- */
-async function quietSession(
-  path: string,
-  level: GraphOptimizationLevel,
-  optimizedModelFilePath: string,
-  threads?: number,
-): Promise<ModelSession> {
-  try {
-    const session = await ort.InferenceSession.create(path, {
-      executionProviders: ["cpu"],
-      intraOpNumThreads: threads ?? availableParallelism(),
-      interOpNumThreads: 1,
-      graphOptimizationLevel: level,
-      optimizedModelFilePath,
-      extra: { session: { intra_op: { allow_spinning: "0" } } },
-    });
-    return {
-      session,
-      source: path,
-      inputNames: session.inputNames,
-      outputNames: session.outputNames,
-    };
-  } catch (error) {
-    throw new ModelLoadError(
-      `ONNX Runtime could not load ${path} for the fusion benchmark: ${(error as Error).message}`,
-    );
-  }
 }
 
 /** Rows grouped by variant (in `list` order), then by batch. */

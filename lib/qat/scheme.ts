@@ -81,6 +81,8 @@ export function staticOptionsOf(
 ): StaticQuantOptions {
   return {
     format: "qdq",
+    // The fake quantization simulates the int32 bias of this form (`fakeQuantizeBias`).
+    qdqBias: "int32",
     opTypes: ["MatMul"],
     perChannel: true,
     weightType: "int8",

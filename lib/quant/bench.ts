@@ -145,7 +145,10 @@ async function interleavedRows(
   const sizes: number[] = [];
   try {
     for (const v of variants) {
-      sessions.push(await createSession(v.path, { intraOpThreads: o.threads }));
+      // Sessions take turns on the same cores: no spin-waiting threads (see `allowSpinning`).
+      sessions.push(
+        await createSession(v.path, { intraOpThreads: o.threads, allowSpinning: false }),
+      );
       sizes.push(await modelSizeOnDisk(v.path));
     }
     const rows: QuantBenchRow[] = [];

@@ -22,6 +22,16 @@ import type { QuantizerRegistry } from "./registry.ts";
  */
 export type QuantFormat = "qdq" | "qoperator";
 
+/**
+ * How the QDQ format writes a linear layer's bias. `"float"`: `DQ(x) · DQ(W)` as a `MatMul` and
+ * the bias as a float `Add`, which ORT fuses into `MatMulIntegerToFloat` and folds the `Add` into
+ * the next op (`BiasGelu`, `SkipLayerNormalization`…) — the fastest form measured on ORT 1.30's
+ * CPU provider (full-size DistilBERT, seq 128: 17.9 against 26.8 ms at batch 1, equal at batch
+ * 8). `"int32"`: a `Gemm` with the bias quantized to int32 at scale `x_scale · w_scale` (the form
+ * ORT's `quantize_static` writes and integer-only accelerators expect), fused into `QGemm`.
+ */
+export type QdqBias = "float" | "int32";
+
 /** The op types the built-in quantizers handle. */
 export const DEFAULT_OP_TYPES: readonly string[] = ["MatMul", "Gemm", "Gather"];
 
@@ -66,6 +76,8 @@ export type DynamicQuantOptions = QuantOptions;
 export interface StaticQuantOptions extends QuantOptions {
   /** `"qdq"` (default) or `"qoperator"`. */
   format?: QuantFormat;
+  /** The QDQ format's linear-layer bias, `"float"` (default) or `"int32"`; see {@link QdqBias}. */
+  qdqBias?: QdqBias;
 }
 
 /** Options with every default filled in. */
@@ -82,6 +94,7 @@ export interface ResolvedQuantOptions {
   quantizeEmbeddings: boolean;
   quantizeActivationMatMuls: boolean;
   format: QuantFormat;
+  qdqBias: QdqBias;
 }
 
 /** Options that cannot work together or name unknown values; the message says which and why. */
@@ -133,6 +146,17 @@ export function resolveQuantOptions(
       );
     }
   }
+  const qdqBias = options.qdqBias ?? "float";
+  if (qdqBias !== "float" && qdqBias !== "int32") {
+    throw new QuantOptionsError(`qdqBias "${qdqBias}" is unknown; use "float" or "int32".`);
+  }
+  if (options.qdqBias !== undefined && format !== "qdq") {
+    throw new QuantOptionsError(
+      `qdqBias applies to the QDQ format only; drop it or use format "qdq" (got "${format}"${
+        approach === "dynamic" ? ", dynamic quantization" : ""
+      }).`,
+    );
+  }
   const opTypes = new Set(options.opTypes ?? DEFAULT_OP_TYPES);
   return {
     opTypes,
@@ -147,5 +171,6 @@ export function resolveQuantOptions(
     quantizeEmbeddings: options.quantizeEmbeddings ?? true,
     quantizeActivationMatMuls: options.quantizeActivationMatMuls ?? false,
     format,
+    qdqBias,
   };
 }

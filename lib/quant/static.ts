@@ -23,8 +23,9 @@ export type ActivationRanges =
 /**
  * Quantizes `model` statically with the activation ranges of a calibration and returns the new
  * model (the input is not changed) with its report. `format: "qdq"` (default) writes
- * QuantizeLinear/DequantizeLinear around float ops (linear layers with a bias as QDQ `Gemm`
- * with an int32 bias, so ONNX Runtime fuses them into `QGemm`); `"qoperator"` writes integer
+ * QuantizeLinear/DequantizeLinear around float ops (linear layers as a QDQ `MatMul` plus a float
+ * bias `Add`, which ONNX Runtime fuses into `MatMulIntegerToFloat`; `qdqBias: "int32"` writes a
+ * `Gemm` with an int32 bias instead, fused into `QGemm`); `"qoperator"` writes integer
  * ops directly (`MatMulIntegerToFloat` with the bias inside). Nodes whose inputs have no range
  * stay FP32, with the reason in the report.
  *
