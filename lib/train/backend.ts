@@ -23,6 +23,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { registerMissingWasmKernels } from "./kernels.ts";
+import { loadBatchMatMul } from "./simd_matmul.ts";
 
 /** The `@tensorflow/tfjs` namespace. */
 export type Tf = typeof import("@tensorflow/tfjs");
@@ -143,6 +144,7 @@ async function start(options: TfInitOptions): Promise<Tf> {
   }
   if (threaded) unrefThreadWorkers(namespace);
   for (const name of ["cpu", "webgl"]) dropBackend(namespace, name);
+  await loadBatchMatMul();
   registerMissingWasmKernels(namespace);
   tf = namespace;
   info = {
