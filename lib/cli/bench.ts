@@ -17,6 +17,7 @@ import { mixedPrecisionSuite } from "../mixed/mod.ts";
 import { quantSuite } from "../quant/mod.ts";
 import { fusionSuite } from "../fuse/mod.ts";
 import { trainSuite } from "../train/mod.ts";
+import { qatSuite } from "../qat/mod.ts";
 import { runCli } from "./main.ts";
 
 /** Every suite `deno task bench` knows, in the order they run. */
@@ -26,6 +27,7 @@ export const BENCH_SUITES: BenchSuite[] = [
   fusionSuite,
   mixedPrecisionSuite,
   trainSuite,
+  qatSuite,
 ];
 
 if (import.meta.main) await runCli(main);

@@ -1,34 +1,29 @@
 /**
  * The cost of fake quantization in training, as rows for `deno task bench`: one training update
  * (forward, backward, clipping, AdamW) at batch 8 × 128 tokens on the tfjs wasm backend, without
- * and with a {@link QatQuantizer} attached, and the ratio of the two.
+ * and with a {@link QatQuantizer} attached, and the ratio of the two; {@link qatSuite} is the
+ * `qat` suite of `deno task bench`. The timing itself is the training engine's
+ * (`timeTrainSteps`, shared with the `train` suite).
  *
  * @module
  */
-import { type BenchRow, latencyStats } from "../bench/mod.ts";
+import type { BenchSuite } from "../bench/mod.ts";
 import type { HubSettings } from "../hub/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import {
   initTf,
   loadDistilBertWeights,
-  Rng,
-  tfBackendInfo,
-  TfDistilBert,
+  timeTrainSteps,
   TRAIN_BENCH_MODEL,
+  type TrainStepRow,
+  trainStepRow,
 } from "../train/mod.ts";
 import { QatQuantizer } from "./quantizer.ts";
-import { trainQat } from "./train_qat.ts";
 
-/** A {@link BenchRow} with training figures. */
-export interface QatBenchRow extends BenchRow {
-  /** Attended tokens per second of training. */
-  tokensPerSecond: number;
+/** A {@link TrainStepRow} with the update time relative to FP32. */
+export interface QatBenchRow extends TrainStepRow {
   /** Median update time relative to the FP32 update (1 for the FP32 row). */
   vsFp32: number;
-  /** Compute threads of the wasm backend. */
-  threads: number;
-  /** How the figure was obtained, and the machine's load. */
-  note: string;
 }
 
 /** Options of {@link qatBenchRows}. */
@@ -43,6 +38,8 @@ export interface QatBenchOptions {
 
 /**
  * Times FP32 and QAT training updates of the same model; timings on a shared machine are noisy.
+ * The FP32 model has no hooks; the QAT one has a fresh {@link QatQuantizer}'s (observers update
+ * in every update, fake quantization on).
  *
  * @example
  * ```ts ignore
@@ -57,51 +54,65 @@ export async function qatBenchRows(options: QatBenchOptions = {}): Promise<QatBe
     settings: options.settings,
     progress: options.progress,
   });
-  const [batch, seq] = [8, 128];
   const steps = options.steps ?? 3;
-  const rng = new Rng(9);
-  const encoded = Array.from({ length: batch * (steps + 1) }, () => {
-    const ids = [101, ...Array.from({ length: seq - 2 }, () => 1000 + rng.int(20000)), 102];
-    return { inputIds: ids, attentionMask: ids.map(() => 1) };
-  });
-  const examples = { encoded, labels: encoded.map((_, i) => i % 2) };
-  const sizeBytes = [...weights.values()].reduce((n, t) => n + t.data.length, 0) * 4;
-  const rows: QatBenchRow[] = [];
-  for (const variant of ["train step FP32 (tfjs wasm)", "train step QAT fake-quant (tfjs wasm)"]) {
-    const model = await TfDistilBert.fromWeights(config, weights);
-    const quantizer = new QatQuantizer();
-    if (rows.length === 0) quantizer.enabled = false;
-    try {
-      const result = await trainQat(model, quantizer, examples, {
-        batchSize: batch,
-        epochs: 1,
-        progress: false,
-        log: false,
-        handleSigint: false,
-      });
-      const stats = latencyStats(result.history.slice(1).map((r) => r.ms));
-      const [load] = Deno.loadavg();
-      rows.push({
-        model: modelId,
-        variant,
-        batch,
-        seq,
-        medianMs: stats.medianMs,
-        p90Ms: stats.p90Ms,
-        p99Ms: stats.p99Ms,
-        meanMs: stats.meanMs,
-        throughput: (batch * 1000) / stats.medianMs,
-        sizeBytes,
-        runs: stats.count,
-        tokensPerSecond: (batch * seq * 1000) / stats.medianMs,
-        vsFp32: rows.length ? stats.medianMs / rows[0].medianMs : 1,
-        threads: tfBackendInfo().threads,
-        note: `median of ${stats.count} update(s) after 1 warm-up; load average ` +
-          `${load.toFixed(2)} on ${navigator.hardwareConcurrency} cores`,
-      });
-    } finally {
-      model.dispose();
-    }
-  }
-  return rows;
+  const fp32 = trainStepRow(
+    modelId,
+    "train step FP32 (tfjs wasm)",
+    await timeTrainSteps(config, weights, { steps }),
+  );
+  const qat = trainStepRow(
+    modelId,
+    "train step QAT fake-quant (tfjs wasm)",
+    await timeTrainSteps(config, weights, { steps, hooks: new QatQuantizer().hooks }),
+  );
+  return [withRatio(fp32, 1), withRatio(qat, qat.medianMs / fp32.medianMs)];
 }
+
+/** `row` with `vsFp32` (placed before `threads` and `note`, as `bench.json` has always had it). */
+function withRatio(row: TrainStepRow, vsFp32: number): QatBenchRow {
+  const { threads, note, ...rest } = row;
+  return { ...rest, vsFp32, threads, note };
+}
+
+/** Timed updates per variant of {@link qatSuite} under `--quick`. */
+export const QAT_SUITE_QUICK_STEPS = 1;
+
+/**
+ * A `deno task bench` suite of {@link qatBenchRows} on the run's model (`context.modelId`), with
+ * {@link QAT_SUITE_QUICK_STEPS} timed updates per variant under `--quick`; `options` (hub settings,
+ * progress) apply to every run. Its measurement is the QAT/FP32 ratio of the median update times.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { qatBenchSuite } from "./bench.ts";
+ * assert.equal(qatBenchSuite({ progress: false }).name, "qat");
+ * ```
+ */
+export function qatBenchSuite(
+  options: Omit<QatBenchOptions, "modelId" | "steps"> = {},
+): BenchSuite {
+  return {
+    name: "qat",
+    description: "training update with fake quantization (QAT) vs FP32 (TensorFlow.js, " +
+      "WebAssembly backend)",
+    async run(context) {
+      const rows = await qatBenchRows({
+        ...options,
+        modelId: context.modelId,
+        steps: context.quick ? QAT_SUITE_QUICK_STEPS : undefined,
+      });
+      const qat = rows[1];
+      return {
+        rows,
+        measurements: [{ name: "fake quantization cost per update", value: qat.vsFp32, unit: "×" }],
+      };
+    },
+  };
+}
+
+/**
+ * `deno task bench`'s QAT suite: one training update (batch 8 × 128) of the run's model in FP32
+ * and with fake quantization, and the cost of fake quantization as the ratio of the two.
+ */
+export const qatSuite: BenchSuite = qatBenchSuite();

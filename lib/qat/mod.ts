@@ -9,7 +9,7 @@
  * - Training and export: {@link trainQat} (resumable), {@link exportQatModel}.
  * - Workflow: {@link prepareQatData}, {@link scoreOnnx}, {@link ptqBaseline},
  *   {@link qatFineTune}, with tables and charts ({@link qatComparisonTable}, …) and
- *   {@link qatBenchRows} for `deno task bench`.
+ *   {@link qatBenchRows} and {@link qatSuite} for `deno task bench`.
  *
  * @module
  */

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { computeQuantParams, type MinMax } from "../quant/mod.ts";
-import { DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
+import { randomDistilBertWeights } from "../model/mod.ts";
 import { type ModelInputs, tf, TfDistilBert } from "../train/mod.ts";
 import { MinMaxObserver, ObserverError } from "./observer.ts";
 import { QatQuantizer } from "./quantizer.ts";
+import { TINY_CONFIG } from "../train/_test_support.ts";
 
 Deno.test("moving-average observer matches a hand computation", () => {
   const o = new MinMaxObserver({ momentum: 0.8 });
@@ -26,15 +27,7 @@ Deno.test("moving-average observer matches a hand computation", () => {
   assert.throws(() => new MinMaxObserver({ momentum: 1 }), ObserverError);
 });
 
-const config = {
-  ...DISTILBERT_BASE,
-  vocabSize: 30,
-  dim: 8,
-  nLayers: 1,
-  nHeads: 2,
-  hiddenDim: 16,
-  maxPositionEmbeddings: 16,
-};
+const config = TINY_CONFIG;
 const batch: ModelInputs = {
   size: 2,
   seqLen: 5,

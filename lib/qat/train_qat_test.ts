@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
+import { randomDistilBertWeights } from "../model/mod.ts";
 import { Rng, TfDistilBert, type TrainOptions } from "../train/mod.ts";
 import { QatQuantizer, QatStateError } from "./quantizer.ts";
 import { qatStatePath, trainQat } from "./train_qat.ts";
+import { TINY_CONFIG } from "../train/_test_support.ts";
 
-const config = {
-  ...DISTILBERT_BASE,
-  vocabSize: 30,
-  dim: 8,
-  nLayers: 1,
-  nHeads: 2,
-  hiddenDim: 16,
-  maxPositionEmbeddings: 16,
-};
+const config = TINY_CONFIG;
 const init = randomDistilBertWeights(config, { seed: 11, std: 0.2 });
 const rng = new Rng(4);
 const encoded = Array.from({ length: 24 }, () => {

@@ -5,7 +5,7 @@
  */
 import { DISTILBERT_BASE, type DistilBertConfig } from "../model/config.ts";
 import type { TrainExamples } from "./batches.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../random/mod.ts";
 
 /** dim 8, 1 layer, 2 heads, FFN 16, 30 tokens, 16 positions. */
 export const TINY_CONFIG: DistilBertConfig = {

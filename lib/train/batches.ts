@@ -8,7 +8,7 @@
  */
 import { type Batch, makeBatches } from "../data/batch.ts";
 import type { EncodedPair } from "../data/tokenizer.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../random/mod.ts";
 
 /** Labelled, encoded training rows (`prepareMrpc(...).encoded` and the rows' labels). */
 export interface TrainExamples {
@@ -67,7 +67,7 @@ export function epochBatches(examples: TrainExamples, options: EpochBatchesOptio
     );
   }
   const rng = new Rng(seed, SHUFFLE_STREAM, epoch);
-  const order = rng.shuffle([...examples.encoded.keys()]);
+  const order = rng.shuffleInPlace([...examples.encoded.keys()]);
   const bucketRows = Math.min(order.length, batchSize * bucketBatches);
   const batches: Batch[] = [];
   for (let start = 0; start < order.length; start += bucketRows) {
@@ -84,5 +84,5 @@ export function epochBatches(examples: TrainExamples, options: EpochBatchesOptio
       });
     }
   }
-  return bucketBatches > 1 ? rng.shuffle(batches) : batches;
+  return bucketBatches > 1 ? rng.shuffleInPlace(batches) : batches;
 }

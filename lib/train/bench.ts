@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type { BenchRow } from "../bench/model_bench.ts";
 import { below, type BenchSuite, type Measurement } from "../bench/suite.ts";
 import { latencyStats } from "../bench/stats.ts";
 import { prepareMrpc } from "../data/prepare.ts";
@@ -17,11 +16,14 @@ import { randomDistilBertWeights } from "../model/random.ts";
 import type { WeightMap } from "../model/weights.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { initTf, tfBackendInfo } from "./backend.ts";
-import type { TrainExamples } from "./batches.ts";
-import { TfDistilBert } from "./distilbert.ts";
 import { loadDistilBertWeights } from "./load.ts";
-import { Rng } from "./rng.ts";
-import { train, type TrainResult } from "./train.ts";
+import {
+  benchNote,
+  benchTraining,
+  timeTrainSteps,
+  type TrainStepRow,
+  trainStepRow,
+} from "./step_bench.ts";
 
 /** The stand-in the bench trains unless told otherwise. */
 export const TRAIN_BENCH_MODEL = "standin/distilbert-mini-uncased-mrpc";
@@ -29,18 +31,12 @@ export const TRAIN_BENCH_MODEL = "standin/distilbert-mini-uncased-mrpc";
 /** PyTorch's time for one epoch of MRPC train on the 2-core workshop machine (issue figure). */
 export const PYTORCH_EPOCH_SECONDS = 120;
 
-/** A {@link BenchRow} with training figures. */
-export interface TrainBenchRow extends BenchRow {
-  /** Attended tokens per second of training (forward + backward + update). */
-  tokensPerSecond: number;
-  /** Compute threads of the wasm backend. */
-  threads: number;
+/** A {@link TrainStepRow}, or the MRPC epoch row with its epoch figures. */
+export interface TrainBenchRow extends TrainStepRow {
   /** For the epoch row: seconds for one epoch of MRPC train. */
   epochSeconds?: number;
   /** For the epoch row: `epochSeconds / PYTORCH_EPOCH_SECONDS`. */
   vsPyTorch?: number;
-  /** How the figure was obtained, and the machine's load when it was. */
-  note: string;
 }
 
 /** Options of {@link trainBenchRows}. */
@@ -93,73 +89,17 @@ export async function trainBenchRows(options: TrainBenchOptions = {}): Promise<T
   return rows;
 }
 
-function note(how: string): string {
-  const [one] = Deno.loadavg();
-  return `${how}; load average ${one.toFixed(2)} on ${navigator.hardwareConcurrency} cores`;
-}
-
-/** Rows `[CLS] random… [SEP]` of exactly `seqLen` tokens. */
-function fullLengthRows(rows: number, seqLen: number, vocabSize: number): TrainExamples {
-  const rng = new Rng(5);
-  const encoded = Array.from({ length: rows }, () => {
-    const inputIds = [
-      101,
-      ...Array.from({ length: seqLen - 2 }, () => 1000 + rng.int(vocabSize - 1000)),
-      102,
-    ];
-    return { inputIds, attentionMask: inputIds.map(() => 1) };
-  });
-  return { encoded, labels: encoded.map((_, i) => i % 2) };
-}
-
-async function timedTraining(
-  config: DistilBertConfig,
-  weights: WeightMap,
-  examples: TrainExamples,
-  options: { batchSize: number; maxSteps?: number; epochs?: number; progress?: ProgressOption },
-): Promise<TrainResult> {
-  const model = await TfDistilBert.fromWeights(config, weights);
-  try {
-    return await train(model, examples, {
-      ...options,
-      epochs: options.epochs ?? 1,
-      log: false,
-      progress: options.progress ?? false,
-      handleSigint: false,
-    });
-  } finally {
-    model.dispose();
-  }
-}
-
 async function stepRow(
   name: string,
   config: DistilBertConfig,
   weights: WeightMap,
   steps: number,
 ): Promise<TrainBenchRow> {
-  const [batch, seq] = [8, 128];
-  const examples = fullLengthRows(batch * (steps + 1), seq, Math.max(config.vocabSize, 1100));
-  const result = await timedTraining(config, weights, examples, { batchSize: batch });
-  const timed = result.history.slice(1).map((r) => r.ms);
-  const stats = latencyStats(timed);
-  const parameters = [...weights.values()].reduce((n, t) => n + t.data.length, 0);
-  return {
-    model: name,
-    variant: "train step (tfjs wasm)",
-    batch,
-    seq,
-    medianMs: stats.medianMs,
-    p90Ms: stats.p90Ms,
-    p99Ms: stats.p99Ms,
-    meanMs: stats.meanMs,
-    throughput: (batch * 1000) / stats.medianMs,
-    sizeBytes: parameters * 4,
-    runs: stats.count,
-    tokensPerSecond: (batch * seq * 1000) / stats.medianMs,
-    threads: tfBackendInfo().threads,
-    note: note(`median of ${stats.count} update(s) after 1 warm-up`),
-  };
+  return trainStepRow(
+    name,
+    "train step (tfjs wasm)",
+    await timeTrainSteps(config, weights, { steps }),
+  );
 }
 
 async function epochRow(
@@ -181,7 +121,7 @@ async function epochRow(
     padTokenId: prepared.tokenizer.padTokenId,
   };
   const estimateSteps = options.estimateSteps ?? 20;
-  const result = await timedTraining(loaded.config, loaded.weights, examples, {
+  const result = await benchTraining(loaded.config, loaded.weights, examples, {
     batchSize,
     maxSteps: mode === "estimate" ? estimateSteps + 1 : undefined,
     progress: mode === "measure" ? options.progress : false,
@@ -212,7 +152,7 @@ async function epochRow(
     threads: tfBackendInfo().threads,
     epochSeconds,
     vsPyTorch: epochSeconds / PYTORCH_EPOCH_SECONDS,
-    note: note(
+    note: benchNote(
       `${result.stepsPerEpoch} updates of ${batchSize} rows per epoch, dynamic padding; seq is the ` +
         `mean padded length`,
     ),

@@ -26,7 +26,7 @@ import { elementCount, type WeightMap } from "../model/weights.ts";
 import { initTf, tf } from "./backend.ts";
 import type { ForwardHooks, LinearCall, MatMulCall } from "./hooks.ts";
 import { exactGelu, layerNormLastAxis, linear as fastLinear, matMul as fastMatMul } from "./ops.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../random/mod.ts";
 
 /** float32's lowest finite value (torch's `finfo(float32).min`), as in the ONNX graph. */
 const FLOAT32_LOWEST = -3.4028234663852886e38;

@@ -6,7 +6,7 @@ import { initTf } from "./backend.ts";
 import { TfDistilBert } from "./distilbert.ts";
 import { crossEntropy } from "./loss.ts";
 import { linear, matMul } from "./ops.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../random/mod.ts";
 import { syntheticExamples, TINY_CONFIG } from "./_test_support.ts";
 
 const tf = await initTf();

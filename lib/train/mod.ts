@@ -21,7 +21,7 @@
 export * from "./backend.ts";
 export * from "./ops.ts";
 export * from "./hooks.ts";
-export * from "./rng.ts";
+export { mixSeed, Rng, type RngState } from "../random/mod.ts";
 export * from "./distilbert.ts";
 export * from "./loss.ts";
 export * from "./adamw.ts";
@@ -33,4 +33,5 @@ export * from "./evaluate.ts";
 export * from "./profile.ts";
 export * from "./train.ts";
 export * from "./load.ts";
+export * from "./step_bench.ts";
 export * from "./bench.ts";

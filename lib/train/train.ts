@@ -23,7 +23,7 @@ import type { TfDistilBert } from "./distilbert.ts";
 import { evaluateTf } from "./evaluate.ts";
 import { crossEntropyLoss, type LossFn } from "./loss.ts";
 import type { TrainProfile } from "./profile.ts";
-import { mixSeed } from "./rng.ts";
+import { mixSeed } from "../random/mod.ts";
 import { type LearningRateSchedule, linearWarmupDecay } from "./schedule.ts";
 
 /** Training rows plus optional validation batches. */

@@ -1,0 +1,14 @@
+import assert from "node:assert/strict";
+import { BENCH_SUITES } from "./bench.ts";
+
+Deno.test("deno task bench runs every suite once, in order, training and QAT last", () => {
+  assert.deepEqual(BENCH_SUITES.map((s) => s.name), [
+    "fp32",
+    "quant",
+    "fusion",
+    "mixed",
+    "train",
+    "qat",
+  ]);
+  for (const suite of BENCH_SUITES) assert.ok(suite.description.length > 0, suite.name);
+});
