@@ -43,6 +43,11 @@ export interface InterleavedTiming extends LatencyStats {
   index: number;
   batch: number;
   seq: number;
+  /**
+   * The timed runs (ms) in round order: run r of every session was timed in the same round,
+   * so `a.samples[r] / b.samples[r]` pairs runs made under the same load.
+   */
+  samples: number[];
 }
 
 /**
@@ -103,7 +108,7 @@ export async function timeInterleaved(
       }
     }
     samples.forEach((s, index) => {
-      const timing = { index, batch, seq, ...latencyStats(s) };
+      const timing = { index, batch, seq, samples: s, ...latencyStats(s) };
       timings.push(timing);
       options.onTiming?.(timing);
     });

@@ -19,10 +19,11 @@ import {
   type Measurement,
   quantile,
   type SuiteResult,
+  timeInterleaved,
 } from "../bench/mod.ts";
 import { DISTILBERT_BASE } from "../model/mod.ts";
 import { modelSizeOnDisk } from "../onnx/mod.ts";
-import { batchFeeds, createSession, type ModelSession, syntheticBatch } from "../runtime/mod.ts";
+import { createSession, type ModelSession } from "../runtime/mod.ts";
 import { type ProgressOption, progressReporter } from "../progress/mod.ts";
 import type { BenchChildRequest, BenchChildResult } from "./_bench_child.ts";
 
@@ -160,7 +161,12 @@ async function interleavedRows(
     });
     for (const batch of batches) {
       const rounds = o.rounds?.(batch) ?? (o.quick ? (batch === 1 ? 5 : 3) : batch === 1 ? 60 : 20);
-      const times = await timeRounds(sessions, { ...o, batch, rounds });
+      const times = (await timeInterleaved(sessions, {
+        vocabSize: o.vocabSize,
+        batches: [batch],
+        seq: o.seq,
+        measure: { warmup: 2, iterations: rounds, minTimeMs: 0, maxIterations: rounds },
+      })).map((t) => t.samples);
       const fp32Median = quantile(times[0], 0.5);
       variants.forEach((v, i) => {
         const stats = latencyStats(times[i]);
@@ -189,31 +195,6 @@ async function interleavedRows(
   } finally {
     for (const s of sessions) await s.session.release();
   }
-}
-
-async function timeRounds(
-  sessions: ModelSession[],
-  o: { batch: number; rounds: number; seq: number; vocabSize: number },
-): Promise<number[][]> {
-  const batch = syntheticBatch({
-    size: o.batch,
-    seqLen: o.seq,
-    vocabSize: o.vocabSize,
-    seed: o.batch,
-  });
-  const feeds = sessions.map((s) => batchFeeds({ batch, inputNames: s.inputNames }));
-  for (let w = 0; w < 2; w++) {
-    for (const [i, s] of sessions.entries()) await s.session.run(feeds[i]);
-  }
-  const times: number[][] = sessions.map(() => []);
-  for (let r = 0; r < o.rounds; r++) {
-    for (const [i, s] of sessions.entries()) {
-      const start = performance.now();
-      await s.session.run(feeds[i]);
-      times[i].push(performance.now() - start);
-    }
-  }
-  return times;
 }
 
 /** The speed targets (speedup over FP32, same run). */

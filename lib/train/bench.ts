@@ -168,7 +168,11 @@ export const trainSuite: BenchSuite = {
   name: "train",
   description: "training throughput (TensorFlow.js, WebAssembly backend) and one MRPC epoch",
   async run(context) {
-    const rows = await trainBenchRows({ modelId: context.modelId });
+    // quick (`--quick`, WORKSHOP_QUICK=1): no full-size step, a shorter epoch estimate
+    const rows = await trainBenchRows({
+      modelId: context.modelId,
+      ...(context.quick ? { fullSize: false, steps: 1, estimateSteps: 5 } : {}),
+    });
     const epoch = rows.find((r) => r.epochSeconds !== undefined);
     const measurements: Measurement[] = rows.map((r) => ({
       name: `training ${r.model} ${r.variant}: throughput`,
