@@ -12,7 +12,7 @@ import { type MinMax, quantizeStatic, type QuantReport } from "../quant/mod.ts";
 import type { TfDistilBert } from "../train/mod.ts";
 import type { QatQuantizer } from "./quantizer.ts";
 import { staticOptionsOf } from "./scheme.ts";
-import { type GraphSites, graphSites } from "./sites.ts";
+import { embeddingNodes, type GraphSites, graphSites } from "./sites.ts";
 
 /** The QAT model cannot be written as the QDQ model it simulates; the message says why. */
 export class QatExportError extends Error {
@@ -31,7 +31,7 @@ export interface QatExport {
   model: Model;
   /** The same trained weights as an FP32 model (what the QDQ model quantizes). */
   fp32: Model;
-  /** What `quantizeStatic` quantized (every Linear not excluded). */
+  /** What `quantizeStatic` quantized (every Linear not excluded, the embeddings if simulated). */
   report: QuantReport;
   /** The activation ranges used, by ONNX tensor name. */
   ranges: Map<string, MinMax>;
@@ -41,8 +41,8 @@ export interface QatExport {
 
 /**
  * The QDQ ONNX model of a model trained with `quantizer` attached. Throws {@link QatExportError}
- * when sites sharing a tensor disagree on its range or a Linear the quantizer simulated does not
- * come out quantized.
+ * when sites sharing a tensor disagree on its range or a Linear or embedding table the quantizer
+ * simulated does not come out quantized.
  *
  * @example
  * ```ts
@@ -96,6 +96,17 @@ export function exportQatModel(
         `Linear "${linear}" (node ${node}) was fake-quantized in training but quantizeStatic ` +
           `left it float: ${entry?.reason ?? "not visited"}.`,
       );
+    }
+  }
+  if (quantizer.scheme.quantizeEmbeddings) {
+    for (const [table, node] of embeddingNodes(fp32)) {
+      const entry = outcome.get(node);
+      if (!entry?.quantized) {
+        throw new QatExportError(
+          `embedding table "${table}" (node ${node}) was fake-quantized in training but ` +
+            `quantizeStatic left it float: ${entry?.reason ?? "not visited"}.`,
+        );
+      }
     }
   }
   return { model: qdq, fp32, report, ranges, sites };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { prepareMrpc } from "../data/mod.ts";
+import { makeBatches, prepareMrpc } from "../data/mod.ts";
 import { agreementWith, evaluateClassifier } from "../eval/mod.ts";
 import {
   buildDistilBertGraph,
@@ -12,11 +12,12 @@ import { DataType, encodeModel, type Model } from "../onnx/mod.ts";
 import { calibrate, computeQuantParams, quantizeStatic } from "../quant/mod.ts";
 import { batchFeeds, createSession, syntheticBatch } from "../runtime/mod.ts";
 import { evaluateTf, tf, TfDistilBert, train } from "../train/mod.ts";
+import { syntheticExamples, TINY_CONFIG } from "../train/_test_support.ts";
 import { mirrorRepoDir, mrpcTsvDir, STANDINS } from "../../tests/support/mirror.ts";
 import { exportQatModel, siteRanges } from "./export.ts";
 import { QatQuantizer } from "./quantizer.ts";
 import { resolveQatScheme, staticOptionsOf } from "./scheme.ts";
-import { graphSites } from "./sites.ts";
+import { embeddingNodes, graphSites } from "./sites.ts";
 
 const dir = mirrorRepoDir(STANDINS.mini);
 const config = parseDistilBertConfig(await Deno.readTextFile(join(dir, "config.json")));
@@ -144,5 +145,54 @@ Deno.test("QAT export with quantized attention: ORT's QDQ model computes the tfj
   );
   assert.ok(worst < 1e-3, `max |tfjs − ORT| = ${worst}`);
   await session.session.release();
+  model.dispose();
+});
+
+Deno.test("QAT export with quantized embeddings: both tables int8 in ORT, logits match the tfjs fake-quant model", async () => {
+  const model = await TfDistilBert.fromWeights(
+    TINY_CONFIG,
+    randomDistilBertWeights(TINY_CONFIG, { seed: 5, std: 0.3 }),
+  );
+  const examples = syntheticExamples(12, 4);
+  const batches = makeBatches(examples.encoded, examples.labels, { batchSize: 6 });
+  const qat = new QatQuantizer({ quantizeEmbeddings: true });
+  qat.attach(model);
+  for (const [i, batch] of batches.entries()) {
+    tf.tidy(() => model.forward(batch, { training: true, dropoutSeed: i }).logits);
+  }
+  const { model: qdq, fp32, report } = exportQatModel(model, qat);
+  // 8 Linears; the word and position Gathers (the Shape and [CLS] Gathers read no table).
+  assert.deepEqual(report.byOpType.MatMul, { quantized: 8, fp32: 2 });
+  assert.deepEqual(report.byOpType.Gather, { quantized: 2, fp32: 2 });
+  for (const [table, node] of embeddingNodes(fp32)) {
+    const gather = qdq.graph.nodes.find((n) => n.name === `${node}_quantized`);
+    const data = qdq.graph.initializers.find((t) => t.name === gather?.inputs[0]);
+    assert.equal(data?.dataType, DataType.INT8, `${table} is read as int8`);
+  }
+  // The same ranges without the embeddings: another model, so the tables matter.
+  const floatTables = exportQatModel(model, new QatQuantizer({ ranges: qat.ranges() })).model;
+
+  const session = await createSession(encodeModel(qdq));
+  const other = await createSession(encodeModel(floatTables));
+  let worst = 0;
+  let moved = 0;
+  for (const batch of batches) {
+    const ours = model.predict(batch);
+    const feeds = batchFeeds({ batch, inputNames: session.inputNames });
+    const theirs = (await session.session.run(feeds)).logits.data as Float32Array;
+    const without = (await other.session.run(feeds)).logits.data as Float32Array;
+    for (let i = 0; i < ours.length; i++) {
+      worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
+      moved = Math.max(moved, Math.abs(without[i] - theirs[i]));
+    }
+  }
+  console.log(
+    `quantized embeddings: max |tfjs − ORT| = ${worst.toExponential(2)}; the int8 tables ` +
+      `move logits by up to ${moved.toExponential(2)}`,
+  );
+  assert.ok(worst < 1e-3, `max |tfjs − ORT| = ${worst}`);
+  assert.ok(moved > 10 * worst, `the tables change the logits (${moved})`);
+  await session.session.release();
+  await other.session.release();
   model.dispose();
 });

@@ -140,7 +140,35 @@ export function fakeQuantize<T extends Tensor>(x: T, params: QuantParams): T {
  */
 export function weightQuantParams(weight: Tensor2D): QuantParams {
   requireTf("weightQuantParams");
-  const absMax = tf.tidy(() => tf.max(tf.abs(weight), 1)).dataSync() as Float32Array;
+  return symmetricInt8Params(weight, 0);
+}
+
+/**
+ * Per-hidden-unit symmetric int8 parameters of an embedding table `[rows, dim]` (one scale per
+ * column, axis 1), equal to what `quantizeStatic`'s `Gather` quantizer computes for the table
+ * (`computeQuantParamsPerChannel` on axis 1, int8 symmetric): the scale is
+ * `2·max|table[:, c]| / 254` and the zero point 0. Only the column maxima are read back.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initTf } from "../train/mod.ts";
+ * import { embeddingQuantParams } from "./fake_quant.ts";
+ * const tf = await initTf();
+ * const p = embeddingQuantParams(tf.tensor2d([[0.5, -2.54], [-1.27, 0]]));
+ * assert.deepEqual([...p.scale], [0.01, 0.02].map(Math.fround));
+ * assert.deepEqual([...p.zeroPoint], [0, 0]);
+ * assert.equal(p.axis, 1);
+ * ```
+ */
+export function embeddingQuantParams(table: Tensor2D): QuantParams {
+  requireTf("embeddingQuantParams");
+  return symmetricInt8Params(table, 1);
+}
+
+/** Symmetric int8 parameters of `x`, one per index of `axis`, as `computeQuantParams` gives. */
+function symmetricInt8Params(x: Tensor2D, axis: 0 | 1): QuantParams {
+  const absMax = tf.tidy(() => tf.max(tf.abs(x), 1 - axis)).dataSync() as Float32Array;
   const scale = new Float32Array(absMax.length);
   const zeroPoint = new Int32Array(absMax.length);
   for (let c = 0; c < absMax.length; c++) {
@@ -153,7 +181,7 @@ export function weightQuantParams(weight: Tensor2D): QuantParams {
     scale[c] = p.scale[0];
     zeroPoint[c] = p.zeroPoint[0];
   }
-  return { scale, zeroPoint, type: "int8", axis: 0 };
+  return { scale, zeroPoint, type: "int8", axis };
 }
 
 /**

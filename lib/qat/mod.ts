@@ -1,7 +1,7 @@
 /**
  * Quantization-aware training (QAT): fake quantization in the training engine's forward pass —
  * weights int8 per output channel, activations from moving-average min/max observers, uint8 or
- * int8 — with the straight-through estimator in the backward pass, all in float; export of the
+ * int8, optionally the embedding tables int8 per hidden unit — with the straight-through estimator in the backward pass, all in float; export of the
  * trained model to a QDQ ONNX model whose scales and zero points are the learned ones.
  *
  * - Primitives: {@link fakeQuantize} (bit-equal to `lib/quant`'s QuantizeLinear →

@@ -1,9 +1,9 @@
 /**
  * The QAT quantizer: forward hooks for the training engine's DistilBERT that fake-quantize every
  * Linear (its input from a moving-average observer, its weight per output channel, its bias as
- * int32) and optionally the attention products, plus the observers themselves. Attached to a
- * `TfDistilBert`, the model computes in training and evaluation exactly what the QDQ model
- * `exportQatModel` writes will compute in ONNX Runtime.
+ * int32), optionally the attention products and the embedding tables (per hidden unit), plus the
+ * observers themselves. Attached to a `TfDistilBert`, the model computes in training and
+ * evaluation exactly what the QDQ model `exportQatModel` writes will compute in ONNX Runtime.
  *
  * Observers update only in training-mode passes (and only while `observing`); a site without a
  * range yet is left in float, as `quantizeStatic` leaves an activation without a calibrated range.
@@ -13,13 +13,19 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
 import { computeQuantParams, type MinMax, type QuantParams, type QuantType } from "../quant/mod.ts";
 import {
+  type EmbeddingCall,
   type ForwardHooks,
   type LinearCall,
   type MatMulCall,
   tf,
   type TfDistilBert,
 } from "../train/mod.ts";
-import { fakeQuantize, fakeQuantizeBias, weightQuantParams } from "./fake_quant.ts";
+import {
+  embeddingQuantParams,
+  fakeQuantize,
+  fakeQuantizeBias,
+  weightQuantParams,
+} from "./fake_quant.ts";
 import { MinMaxObserver, type ObserverState } from "./observer.ts";
 import { type QatScheme, resolveQatScheme } from "./scheme.ts";
 import { matMulSite } from "./sites.ts";
@@ -99,6 +105,7 @@ export class QatQuantizer {
     return {
       linear: (call, next) => this.#linear(call, next),
       matMul: (call, next) => this.#matMul(call, next),
+      embedding: (call, next) => this.#embedding(call, next),
     };
   }
 
@@ -245,6 +252,17 @@ export class QatQuantizer {
     if (!a || !b) return next(call);
     return next({ ...call, a: a.value, b: b.value });
   }
+
+  /**
+   * The lookup's rows of the fake-quantized table: the per-column parameters come from the whole
+   * table, and only the rows read are fake-quantized (elementwise, so the same values and
+   * straight-through gradient as quantizing the whole table first, for a fraction of the work —
+   * and the order ONNX Runtime computes `Gather(table_int8) → DequantizeLinear` in).
+   */
+  #embedding(call: EmbeddingCall, next: (call: EmbeddingCall) => Tensor2D): Tensor2D {
+    if (!this.enabled || !this.scheme.quantizeEmbeddings) return next(call);
+    return fakeQuantize(next(call), embeddingQuantParams(call.table));
+  }
 }
 
 /**
@@ -275,5 +293,6 @@ export function composeHooks(outer: ForwardHooks, inner: ForwardHooks): ForwardH
   return {
     linear: chain(outer.linear, inner.linear),
     matMul: chain(outer.matMul, inner.matMul),
+    embedding: chain(outer.embedding, inner.embedding),
   };
 }

@@ -2,8 +2,12 @@
  * What quantization-aware training simulates, and the `quantizeStatic` options that write the
  * same thing as a QDQ ONNX model: weights int8, symmetric, one scale per output channel;
  * activations (the input of every Linear, optionally both inputs of the attention products)
- * uint8 asymmetric or int8 symmetric from observed ranges; biases int32 at `x_scale · w_scale`.
- * Embedding tables stay float: the engine's hooks do not reach the embedding lookup.
+ * uint8 asymmetric or int8 symmetric from observed ranges; biases int32 at `x_scale · w_scale`;
+ * optionally (`quantizeEmbeddings`) the word and position embedding tables, int8 symmetric with
+ * one scale per hidden unit, as post-training quantization's `Gather` quantizer writes them
+ * (through the engine's `embedding` hook, which reaches both lookups). Off by default: the
+ * tables then stay float in training and in the exported model, unlike `quantizeStatic`'s own
+ * default.
  *
  * @module
  */
@@ -21,6 +25,12 @@ export interface QatScheme {
    * int8 symmetric, as `quantizeStatic` writes them). Default false, as in PTQ.
    */
   quantizeAttention: boolean;
+  /**
+   * Also fake-quantize the word and position embedding tables: int8 symmetric, one scale per
+   * hidden unit (column), from the table itself — what `quantizeStatic`'s `Gather` quantizer
+   * writes (`Gather(table_int8, ids) → DequantizeLinear`). Default false.
+   */
+  quantizeEmbeddings: boolean;
   /** Observer momentum, `range ← m · range + (1 − m) · batch` (default 0.99). */
   momentum: number;
   /** Linear layers (state-dict prefixes, e.g. `classifier`) left in float. */
@@ -57,6 +67,7 @@ export function resolveQatScheme(scheme: Partial<QatScheme> = {}): QatScheme {
     activationType,
     activationSymmetric: scheme.activationSymmetric ?? activationType === "int8",
     quantizeAttention: scheme.quantizeAttention ?? false,
+    quantizeEmbeddings: scheme.quantizeEmbeddings ?? false,
     momentum,
     excludeLinears: [...(scheme.excludeLinears ?? [])],
   };
@@ -64,7 +75,8 @@ export function resolveQatScheme(scheme: Partial<QatScheme> = {}): QatScheme {
 
 /**
  * The `quantizeStatic` options that write what `scheme` simulates (QDQ, per-channel symmetric
- * int8 weights, float embeddings); `excludeNodes` are the ONNX nodes of the excluded Linears.
+ * int8 weights; the embedding `Gather`s quantized per hidden unit only with `quantizeEmbeddings`);
+ * `excludeNodes` are the ONNX nodes of the excluded Linears.
  *
  * @example
  * ```ts
@@ -73,6 +85,9 @@ export function resolveQatScheme(scheme: Partial<QatScheme> = {}): QatScheme {
  * const o = staticOptionsOf(resolveQatScheme(), []);
  * assert.equal(o.perChannel, true);
  * assert.equal(o.quantizeEmbeddings, false);
+ * assert.deepEqual(o.opTypes, ["MatMul"]);
+ * const e = staticOptionsOf(resolveQatScheme({ quantizeEmbeddings: true }), []);
+ * assert.deepEqual([e.quantizeEmbeddings, e.opTypes], [true, ["MatMul", "Gather"]]);
  * ```
  */
 export function staticOptionsOf(
@@ -83,14 +98,14 @@ export function staticOptionsOf(
     format: "qdq",
     // The fake quantization simulates the int32 bias of this form (`fakeQuantizeBias`).
     qdqBias: "int32",
-    opTypes: ["MatMul"],
+    opTypes: scheme.quantizeEmbeddings ? ["MatMul", "Gather"] : ["MatMul"],
     perChannel: true,
     weightType: "int8",
     weightSymmetric: true,
     reduceRange: false,
     activationType: scheme.activationType,
     activationSymmetric: scheme.activationSymmetric,
-    quantizeEmbeddings: false,
+    quantizeEmbeddings: scheme.quantizeEmbeddings,
     quantizeActivationMatMuls: scheme.quantizeAttention,
     excludeNodes: [...excludeNodes],
   };

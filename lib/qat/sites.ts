@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { GraphIndex, type Model, type Node } from "../onnx/mod.ts";
+import { getAttribute, GraphIndex, type Model, type Node } from "../onnx/mod.ts";
 
 /**
  * The site of input `which` of the attention product named `call`.
@@ -102,4 +102,36 @@ function attentionCall(node: Node, index: GraphIndex): string {
     );
   }
   return `distilbert.transformer.layer.${layer[1]}.attention.${kind}`;
+}
+
+/**
+ * The embedding lookups of a model built by `buildDistilBertGraph`: table (state-dict prefix, as
+ * the engine's `embedding` hook names it) → its `Gather` node, for every `Gather` on axis 0 of an
+ * initializer `<prefix>.weight`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildDistilBertGraph, DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
+ * import { embeddingNodes } from "./sites.ts";
+ * const config = { ...DISTILBERT_BASE, vocabSize: 20, dim: 8, nLayers: 1, nHeads: 2, hiddenDim: 16, maxPositionEmbeddings: 8 };
+ * const nodes = embeddingNodes(buildDistilBertGraph(config, randomDistilBertWeights(config, { seed: 1 })));
+ * assert.deepEqual([...nodes.keys()], [
+ *   "distilbert.embeddings.word_embeddings",
+ *   "distilbert.embeddings.position_embeddings",
+ * ]);
+ * ```
+ */
+export function embeddingNodes(model: Model): Map<string, string> {
+  const index = new GraphIndex(model.graph);
+  const out = new Map<string, string>();
+  for (const node of model.graph.nodes) {
+    if (node.opType !== "Gather" || node.domain !== "") continue;
+    const table = node.inputs[0];
+    if (getAttribute(node, "axis", "int", 0) !== 0) continue;
+    if (index.initializer(table) && table.endsWith(".weight")) {
+      out.set(table.slice(0, -".weight".length), node.name);
+    }
+  }
+  return out;
 }

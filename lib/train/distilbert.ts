@@ -24,7 +24,7 @@ import type { DistilBertConfig } from "../model/config.ts";
 import { distilBertWeightShapes } from "../model/distilbert_graph.ts";
 import { elementCount, type WeightMap } from "../model/weights.ts";
 import { initTf, tf } from "./backend.ts";
-import type { ForwardHooks, LinearCall, MatMulCall } from "./hooks.ts";
+import type { EmbeddingCall, ForwardHooks, LinearCall, MatMulCall } from "./hooks.ts";
 import { exactGelu, layerNormLastAxis, linear as fastLinear, matMul as fastMatMul } from "./ops.ts";
 import { Rng } from "../random/mod.ts";
 
@@ -264,12 +264,10 @@ class Pass {
 
   embeddings(ids: Tensor1D, size: number, seqLen: number): Tensor2D {
     const { dim } = this.#model.config;
-    const words = tf.gather(this.#w("distilbert.embeddings.word_embeddings.weight"), ids);
-    const positions = tf.slice(
-      this.#w("distilbert.embeddings.position_embeddings.weight"),
-      [0, 0],
-      [seqLen, dim],
-    );
+    const words = this.embedding("distilbert.embeddings.word_embeddings", { ids });
+    const positions = this.embedding("distilbert.embeddings.position_embeddings", {
+      length: seqLen,
+    });
     const sum = tf.add(tf.reshape(words, [size, seqLen, dim]), positions);
     const normed = this.layerNorm(
       tf.reshape(sum, [size * seqLen, dim]) as Tensor2D,
@@ -335,6 +333,17 @@ class Pass {
     return hook ? hook(call, next) : next(call);
   }
 
+  embedding(name: string, lookup: { ids: Tensor1D } | { length: number }): Tensor2D {
+    const call: EmbeddingCall = {
+      name,
+      table: this.#w(`${name}.weight`) as Tensor2D,
+      ...lookup,
+      training: this.#training,
+    };
+    const hook = this.#model.hooks.embedding;
+    return hook ? hook(call, embeddingLookup) : embeddingLookup(call);
+  }
+
   matMul(name: string, a: Tensor, b: Tensor): Tensor {
     const call: MatMulCall = { name, a, b, training: this.#training };
     const next = (c: MatMulCall) => fastMatMul(c.a, c.b);
@@ -361,6 +370,17 @@ class Pass {
     for (let i = 0; i < mask.length; i++) mask[i] = this.#rng.next() < rate ? 0 : scale;
     return tf.mul(x, tf.tensor(mask, x.shape, "float32"));
   }
+}
+
+/** The default embedding lookup: `Gather` of the ids, or the table's first `length` rows. */
+function embeddingLookup(call: EmbeddingCall): Tensor2D {
+  if (call.ids) return tf.gather(call.table, call.ids);
+  if (call.length === undefined) {
+    throw new TfModelError(
+      `Embedding call "${call.name}" has neither ids nor a length; a hook dropped them.`,
+    );
+  }
+  return tf.slice(call.table, [0, 0], [call.length, call.table.shape[1]]);
 }
 
 function checkConfig(config: DistilBertConfig): void {

@@ -1,10 +1,10 @@
 /**
  * Extension points of the tfjs DistilBERT forward pass, for techniques that change what a layer
- * computes while training (quantization-aware training wraps weights and activations with fake
- * quantization; pruning multiplies weights by masks). Each hook is a middleware: it receives the
- * call and `next`, the default computation, and returns the result — typically
- * `next({ ...call, weight: fakeQuant(call.weight) })`. Gradients flow through whatever the hook
- * computes with tfjs ops (use `tf.customGrad` for a straight-through estimator).
+ * computes while training (quantization-aware training wraps weights, embedding tables and
+ * activations with fake quantization; pruning multiplies weights by masks). Each hook is a
+ * middleware: it receives the call and `next`, the default computation, and returns the result —
+ * typically `next({ ...call, weight: fakeQuant(call.weight) })`. Gradients flow through whatever
+ * the hook computes with tfjs ops (use `tf.customGrad` for a straight-through estimator).
  *
  * @module
  */
@@ -23,6 +23,22 @@ export interface LinearCall {
   training: boolean;
 }
 
+/**
+ * One embedding lookup: rows of the word table (by token id) or of the position table (the first
+ * `length` rows). Exactly one of `ids` and `length` is set.
+ */
+export interface EmbeddingCall {
+  /** `distilbert.embeddings.word_embeddings` or `distilbert.embeddings.position_embeddings`. */
+  name: string;
+  /** The whole table `[rows, dim]` (the model's variable, or what an outer hook replaced it by). */
+  table: Tensor2D;
+  /** Word lookup: the token ids, `[size · seqLen]` int32, batch rows one after the other. */
+  ids?: Tensor1D;
+  /** Position lookup: how many rows to read from the top (the batch's `seqLen`). */
+  length?: number;
+  training: boolean;
+}
+
 /** One of the two attention products of a layer. */
 export interface MatMulCall {
   /** `distilbert.transformer.layer.0.attention.scores` (q·kᵀ) or `….context` (probs·v). */
@@ -36,6 +52,12 @@ export interface MatMulCall {
 export interface ForwardHooks {
   /** Wraps every Linear (q/k/v/out_lin, ffn lin1/lin2, pre_classifier, classifier). */
   linear?(call: LinearCall, next: (call: LinearCall) => Tensor2D): Tensor2D;
+  /**
+   * Wraps the two embedding lookups (word, then position); the result is `[ids.length, dim]` for
+   * words and `[length, dim]` for positions. A hook may pass `next` another `table` or transform
+   * the rows `next` returns (cheaper for an elementwise change: only the rows read).
+   */
+  embedding?(call: EmbeddingCall, next: (call: EmbeddingCall) => Tensor2D): Tensor2D;
   /** Wraps the attention matrix products `scores = (q/√d)·kᵀ` and `context = probs·v`. */
   matMul?(call: MatMulCall, next: (call: MatMulCall) => Tensor): Tensor;
 }
