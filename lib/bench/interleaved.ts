@@ -11,7 +11,7 @@ import { modelSizeOnDisk } from "../onnx/size.ts";
 import { batchFeeds, syntheticBatch } from "../runtime/feeds.ts";
 import { createSession, type ModelSession, type SessionOptions } from "../runtime/session.ts";
 import type { MeasureOptions } from "./latency.ts";
-import type { BenchRow } from "./model_bench.ts";
+import { type BenchRow, benchRow } from "./model_bench.ts";
 import { type LatencyStats, latencyStats } from "./stats.ts";
 
 /** Options of {@link timeInterleaved}. */
@@ -166,17 +166,14 @@ export async function benchInterleaved<V extends string>(
     return timings
       .sort((a, b) => a.index - b.index)
       .map((t) => ({
-        model: options.model,
+        ...benchRow({
+          model: options.model,
+          variant: variants[t.index].variant,
+          batch: t.batch,
+          seq: t.seq,
+          sizeBytes: sizes[t.index],
+        }, t),
         variant: variants[t.index].variant,
-        batch: t.batch,
-        seq: t.seq,
-        medianMs: t.medianMs,
-        p90Ms: t.p90Ms,
-        p99Ms: t.p99Ms,
-        meanMs: t.meanMs,
-        throughput: (t.batch * 1000) / t.medianMs,
-        sizeBytes: sizes[t.index],
-        runs: t.count,
       }));
   } finally {
     for (const s of sessions) await s.session.release();

@@ -2,6 +2,7 @@ import { modelSizeOnDisk } from "../onnx/size.ts";
 import { createSession, type SessionOptions } from "../runtime/session.ts";
 import { batchFeeds, syntheticBatch } from "../runtime/feeds.ts";
 import { measureLatency, type MeasureOptions } from "./latency.ts";
+import type { LatencyStats } from "./stats.ts";
 
 /** One row of `bench.json`: a model variant at one batch size and sequence length. */
 export interface BenchRow {
@@ -18,6 +19,42 @@ export interface BenchRow {
   sizeBytes: number;
   /** Timed runs behind the statistics. */
   runs: number;
+}
+
+/** What a {@link BenchRow} is about; the timing fields come from {@link LatencyStats}. */
+export type BenchRowSubject = Pick<BenchRow, "model" | "variant" | "batch" | "seq" | "sizeBytes">;
+
+/**
+ * A {@link BenchRow} from a subject and its latency statistics (throughput at the median).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchRow } from "./model_bench.ts";
+ * import { latencyStats } from "./stats.ts";
+ * const row = benchRow(
+ *   { model: "m", variant: "fp32", batch: 8, seq: 128, sizeBytes: 1 },
+ *   latencyStats([100, 200, 300]),
+ * );
+ * assert.equal(row.medianMs, 200);
+ * assert.equal(row.throughput, 40);
+ * assert.equal(row.runs, 3);
+ * ```
+ */
+export function benchRow(subject: BenchRowSubject, stats: LatencyStats): BenchRow {
+  return {
+    model: subject.model,
+    variant: subject.variant,
+    batch: subject.batch,
+    seq: subject.seq,
+    medianMs: stats.medianMs,
+    p90Ms: stats.p90Ms,
+    p99Ms: stats.p99Ms,
+    meanMs: stats.meanMs,
+    throughput: (subject.batch * 1000) / stats.medianMs,
+    sizeBytes: subject.sizeBytes,
+    runs: stats.count,
+  };
 }
 
 /** What to benchmark. */
@@ -67,19 +104,9 @@ export async function benchModel(options: ModelBenchOptions): Promise<BenchRow[]
         () => model.session.run(feeds),
         { warmup: 3, iterations: 10, minTimeMs: 3000, ...options.measure },
       );
-      rows.push({
-        model: options.model,
-        variant: options.variant,
-        batch,
-        seq,
-        medianMs: stats.medianMs,
-        p90Ms: stats.p90Ms,
-        p99Ms: stats.p99Ms,
-        meanMs: stats.meanMs,
-        throughput: (batch * 1000) / stats.medianMs,
-        sizeBytes,
-        runs: stats.count,
-      });
+      rows.push(
+        benchRow({ model: options.model, variant: options.variant, batch, seq, sizeBytes }, stats),
+      );
     }
   } finally {
     await model.session.release();

@@ -14,6 +14,7 @@ import { mkdir } from "node:fs/promises";
 import {
   below,
   type BenchRow,
+  benchRow,
   type BenchSuite,
   latencyStats,
   type Measurement,
@@ -170,20 +171,17 @@ async function interleavedRows(
       const fp32Median = quantile(times[0], 0.5);
       variants.forEach((v, i) => {
         const stats = latencyStats(times[i]);
-        rows.push({
+        const subject = {
           model: o.model ?? "distilbert-base (random)",
           variant: v.name,
           batch,
           seq: o.seq,
-          medianMs: stats.medianMs,
-          p90Ms: stats.p90Ms,
-          p99Ms: stats.p99Ms,
-          meanMs: stats.meanMs,
-          minMs: stats.minMs,
-          throughput: (batch * 1000) / stats.medianMs,
           sizeBytes: sizes[i],
+        };
+        rows.push({
+          ...benchRow(subject, stats),
+          minMs: stats.minMs,
           sizeRatio: sizes[i] / sizes[0],
-          runs: stats.count,
           speedup: fp32Median / stats.medianMs,
           pairedSpeedup: quantile(times[i].map((t, k) => times[0][k] / t), 0.5),
         });

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { BenchRow } from "../bench/model_bench.ts";
+import { type BenchRow, benchRow } from "../bench/model_bench.ts";
 import { type LatencyStats, latencyStats } from "../bench/stats.ts";
 import type { DistilBertConfig } from "../model/config.ts";
 import type { WeightMap } from "../model/weights.ts";
@@ -235,17 +235,7 @@ export function trainStepRow(
 ): TrainStepRow {
   const { batch, seq, stats } = timing;
   return {
-    model,
-    variant,
-    batch,
-    seq,
-    medianMs: stats.medianMs,
-    p90Ms: stats.p90Ms,
-    p99Ms: stats.p99Ms,
-    meanMs: stats.meanMs,
-    throughput: (batch * 1000) / stats.medianMs,
-    sizeBytes: timing.sizeBytes,
-    runs: stats.count,
+    ...benchRow({ model, variant, batch, seq, sizeBytes: timing.sizeBytes }, stats),
     tokensPerSecond: timing.tokensPerSecond,
     threads: timing.threads,
     note: benchNote(`median of ${stats.count} update(s) after 1 warm-up`),
