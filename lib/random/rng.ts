@@ -19,11 +19,7 @@ export type RngState = [number, number, number, number];
 
 /** Asking for the state of a generator holding the second value of a {@link Rng.normal} pair. */
 export class RngStateError extends Error {
-  /** @param message What was asked. */
-  constructor(message: string) {
-    super(message);
-    this.name = "RngStateError";
-  }
+  override name = "RngStateError";
 }
 
 /** splitmix32 from `seed` (taken mod 2^32): a stream of unsigned 32-bit words. */

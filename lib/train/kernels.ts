@@ -60,13 +60,13 @@ const simdBatchMatMul: KernelFunc = ({ inputs, backend }) => {
       `${BATCH_MATMUL_KERNEL} multiplies [batch, m, k] by [batch, k, n]; got [${a.shape}] and [${b.shape}].`,
     );
   }
-  const product = batchMatMul(
-    wasm.readSync(a.dataId) as Float32Array,
-    wasm.readSync(b.dataId) as Float32Array,
-    { batch, m, k, n },
-  );
+  // The output first: allocating may grow the heap, which would detach earlier views of it.
   const out = wasm.makeOutput([batch, m, n], "float32");
-  wasm.typedArrayFromHeap(out).set(product);
+  batchMatMul(
+    wasm.typedArrayFromHeap(a) as Float32Array,
+    wasm.typedArrayFromHeap(b) as Float32Array,
+    { batch, m, k, n, out: wasm.typedArrayFromHeap(out) as Float32Array },
+  );
   return out;
 };
 

@@ -153,11 +153,17 @@ export interface BatchMatMulShape {
   n: number;
 }
 
+/** {@link BatchMatMulShape} and, optionally, where to write `C`. */
+export interface BatchMatMulOptions extends BatchMatMulShape {
+  /** `[batch, m, n]` values to write the product into (e.g. a tensor's memory); default a new array. */
+  out?: Float32Array;
+}
+
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /**
  * `C[i] = A[i] · B[i]` for row-major `A` `[batch, m, k]` and `B` `[batch, k, n]`; returns `C`
- * `[batch, m, n]`. Call {@link loadBatchMatMul} first.
+ * `[batch, m, n]` (written into `options.out` when given). Call {@link loadBatchMatMul} first.
  *
  * @example
  * ```ts
@@ -173,23 +179,24 @@ const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 export function batchMatMul(
   a: Float32Array,
   b: Float32Array,
-  shape: BatchMatMulShape,
+  options: BatchMatMulOptions,
 ): Float32Array {
   if (!kernel) {
     throw new SimdUnavailableError(
       "The SIMD kernel is not loaded; `await loadBatchMatMul()` first.",
     );
   }
-  const { batch, m, k, n } = shape;
-  if (a.length !== batch * m * k || b.length !== batch * k * n) {
+  const { batch, m, k, n } = options;
+  const out = options.out ?? new Float32Array(batch * m * n);
+  if (a.length !== batch * m * k || b.length !== batch * k * n || out.length !== batch * m * n) {
     throw new RangeError(
-      `batchMatMul: A has ${a.length} values and B ${b.length}; ` +
-        `[${batch}, ${m}, ${k}] · [${batch}, ${k}, ${n}] needs ${batch * m * k} and ${
+      `batchMatMul: A has ${a.length} values, B ${b.length} and C ${out.length}; ` +
+        `[${batch}, ${m}, ${k}] · [${batch}, ${k}, ${n}] needs ${batch * m * k}, ${
           batch * k * n
-        }.`,
+        } ` +
+        `and ${batch * m * n}.`,
     );
   }
-  const out = new Float32Array(batch * m * n);
   if (out.length === 0) return out;
   const mp = roundUp(m, MR);
   const np = roundUp(n, NR);

@@ -63,6 +63,16 @@ Deno.test("batchMatMul reuses its memory across sizes and rejects mismatched inp
   assert.equal(big.length, 64 * 128 * 128);
   const small = batchMatMul(Float32Array.of(2), Float32Array.of(3), { batch: 1, m: 1, k: 1, n: 1 });
   assert.deepEqual(Array.from(small), [6]);
+  const out = new Float32Array(1);
+  const into = batchMatMul(Float32Array.of(2), Float32Array.of(4), {
+    batch: 1,
+    m: 1,
+    k: 1,
+    n: 1,
+    out,
+  });
+  assert.equal(into, out);
+  assert.deepEqual(Array.from(out), [8]);
   assert.throws(
     () => batchMatMul(new Float32Array(5), new Float32Array(4), { batch: 1, m: 2, k: 2, n: 2 }),
     /A has 5 values/,
