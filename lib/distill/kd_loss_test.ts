@@ -32,6 +32,18 @@ function byHand(temperature: number, alpha: number): number {
   return alpha * temperature ** 2 * (kl / 2) + (1 - alpha) * (ce / 2);
 }
 
+/** Two rows of 4 tokens, the second padded. */
+function twoRowBatch(): Batch {
+  return {
+    indices: [0, 1],
+    size: 2,
+    seqLen: 4,
+    inputIds: BigInt64Array.from([2n, 7n, 9n, 3n, 2n, 8n, 3n, 0n]),
+    attentionMask: BigInt64Array.from([1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n]),
+    labels: [1, 0],
+  };
+}
+
 Deno.test("KD loss equals the hand-computed value (T = 2, α = 0.5)", () => {
   // Row 0: p = softmax([1, −0.5]) = [0.81757, 0.18243], q = softmax([0.5, 0]) = [0.62246, 0.37754]
   // KL₀ = 0.81757·ln(0.81757/0.62246) + 0.18243·ln(0.18243/0.37754) = 0.22287 − 0.13270 = 0.09016
@@ -121,14 +133,7 @@ Deno.test("hidden-state term: 0 against itself, > 0 against another teacher; nee
     config,
     randomDistilBertWeights(config, { seed: 5 }),
   );
-  const batch: Batch = {
-    indices: [0, 1],
-    size: 2,
-    seqLen: 4,
-    inputIds: BigInt64Array.from([2n, 7n, 9n, 3n, 2n, 8n, 3n, 0n]),
-    attentionMask: BigInt64Array.from([1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n]),
-    labels: [1, 0],
-  };
+  const batch = twoRowBatch();
   const teacherLogits = model.predict(batch);
   const value = (teacher: TfDistilBert) =>
     tf.tidy(() => {
@@ -171,14 +176,7 @@ Deno.test("distill with hidden states trains the student's hidden states towards
   const built = buildStudent(config, weights);
   const student = await TfDistilBert.fromWeights(built.config, built.weights);
   const data = syntheticExamples(40, 1);
-  const batch: Batch = {
-    indices: [0, 1],
-    size: 2,
-    seqLen: 4,
-    inputIds: BigInt64Array.from([2n, 7n, 9n, 3n, 2n, 8n, 3n, 0n]),
-    attentionMask: BigInt64Array.from([1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n]),
-    labels: [1, 0],
-  };
+  const batch = twoRowBatch();
   const mse = () =>
     tf.tidy(() => {
       const s = student.forward(batch, { outputHiddenStates: true }).hiddenStates!;
