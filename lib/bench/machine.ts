@@ -1,5 +1,5 @@
 import { cpus, totalmem } from "node:os";
-import { readFileSync } from "node:fs";
+import { cpuFlags } from "../runtime/cpu_features.ts";
 
 /** What a benchmark ran on, written beside its numbers so they can be compared honestly. */
 export interface MachineInfo {
@@ -53,14 +53,4 @@ export async function machineInfo(): Promise<MachineInfo> {
     deno: Deno.version.deno,
     onnxruntime: ort.env.versions?.common ?? "unknown",
   };
-}
-
-function cpuFlags(): string[] {
-  try {
-    const text = readFileSync("/proc/cpuinfo", "utf8");
-    const line = text.split("\n").find((l) => l.startsWith("flags"));
-    return line ? line.split(":")[1].trim().split(/\s+/) : [];
-  } catch {
-    return [];
-  }
 }

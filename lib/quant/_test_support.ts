@@ -10,6 +10,13 @@ import { buildDistilBert, type DistilBertConfig } from "../model/mod.ts";
 import { firstOutputs, TINY_DISTILBERT } from "../../tests/support/tiny_distilbert.ts";
 import { xorshift32 } from "../random/mod.ts";
 import { syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
+import { defaultReduceRange } from "./options.ts";
+
+/**
+ * How much coarser the default int8 weights are on this machine: 2 where they get 7-bit ranges
+ * (x86 without VNNI, {@linkcode defaultReduceRange}), else 1. Tolerances against FP32 scale with it.
+ */
+export const WEIGHT_STEP_FACTOR = defaultReduceRange("int8") ? 2 : 1;
 
 /** A DistilBERT small enough to quantize and run in milliseconds (the shared tiny config). */
 export const TINY: DistilBertConfig = TINY_DISTILBERT;

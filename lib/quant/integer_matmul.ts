@@ -16,6 +16,7 @@ import {
   typeRange,
 } from "./params.ts";
 import type { QuantizedArray } from "./quantize.ts";
+import type { U8S8Accumulation } from "../runtime/cpu_features.ts";
 
 /** Options of {@link matMulInteger}. */
 export interface MatMulIntegerOptions {
@@ -27,6 +28,13 @@ export interface MatMulIntegerOptions {
   aZeroPoint?: ArrayLike<number> | number;
   /** Zero point of `b`: one (per tensor) or one per column (N values); default 0. */
   bZeroPoint?: ArrayLike<number> | number;
+  /**
+   * How uint8 × int8 products accumulate: `"int32"` (default; ONNX's semantics, and ORT's on
+   * CPUs with VNNI) or `"int16-pairs"` (ORT on x86 without VNNI: neighbouring products along K
+   * are summed in int16 with saturation; see `u8s8Accumulation` in lib/runtime). Other type
+   * pairs always accumulate in int32.
+   */
+  accumulation?: U8S8Accumulation;
 }
 
 /** A matrix product's data and dimensions. */
@@ -55,7 +63,7 @@ export function matMulInteger(options: MatMulIntegerOptions): MatMulResult<Int32
   const shape = matMulShape("matMulInteger", options);
   const aZp = perIndex("matMulInteger", "aZeroPoint", options.aZeroPoint ?? 0, shape.M, "rows");
   const bZp = perIndex("matMulInteger", "bZeroPoint", options.bZeroPoint ?? 0, shape.N, "columns");
-  const y = integerProduct(options.a, options.b, shape, aZp, bZp);
+  const y = integerProduct(options, shape, aZp, bZp);
   return { y, dims: shape.outDims };
 }
 
@@ -104,7 +112,7 @@ export function qlinearMatMul(options: QLinearMatMulOptions): MatMulResult<Quant
   const yZp = options.yZeroPoint ?? 0;
   const yType = options.yType ?? (options.a instanceof Int8Array ? "int8" : "uint8");
   const { qmin, qmax } = typeRange(yType);
-  const acc = integerProduct(options.a, options.b, shape, aZp, bZp);
+  const acc = integerProduct(options, shape, aZp, bZp);
   const y = yType === "int8" ? new Int8Array(acc.length) : new Uint8Array(acc.length);
   const multiplier = new Float32Array(M * N);
   for (let m = 0; m < M; m++) {
@@ -192,12 +200,15 @@ function matMulShape(where: string, options: MatMulIntegerOptions): MatMulShape 
 }
 
 function integerProduct(
-  a: QuantizedArray,
-  b: QuantizedArray,
+  options: MatMulIntegerOptions,
   shape: MatMulShape,
   aZp: Float64Array,
   bZp: Float64Array,
 ): Int32Array {
+  const { a, b } = options;
+  if (options.accumulation === "int16-pairs" && a instanceof Uint8Array && b instanceof Int8Array) {
+    return pairSaturatedProduct(a, b, shape, aZp, bZp);
+  }
   const { M, K, N, aOffsets, bOffsets } = shape;
   const y = new Int32Array(aOffsets.length * M * N);
   const bCentered = new Int32Array(K * N);
@@ -219,6 +230,46 @@ function integerProduct(
         const bk = k * N;
         // Int32Array stores wrap modulo 2^32, as int32 accumulation does.
         for (let n = 0; n < N; n++) y[row + n] += av * bCentered[bk + n];
+      }
+    }
+  }
+  return y;
+}
+
+const saturateInt16 = (v: number) => v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+
+/**
+ * u8 × s8 as ORT's AVX2 kernel computes it: the raw products of neighbouring k (0–1, 2–3, …)
+ * summed in int16 with saturation, then accumulated; the zero points enter afterwards as exact
+ * row/column-sum corrections.
+ */
+function pairSaturatedProduct(
+  a: Uint8Array,
+  b: Int8Array,
+  shape: MatMulShape,
+  aZp: Float64Array,
+  bZp: Float64Array,
+): Int32Array {
+  const { M, K, N, aOffsets, bOffsets } = shape;
+  const y = new Int32Array(aOffsets.length * M * N);
+  for (let t = 0; t < aOffsets.length; t++) {
+    const [ao, bo, yo] = [aOffsets[t], bOffsets[t], t * M * N];
+    for (let m = 0; m < M; m++) {
+      const za = aZp[aZp.length === 1 ? 0 : m];
+      let rowSum = 0;
+      for (let k = 0; k < K; k++) rowSum += a[ao + m * K + k];
+      for (let n = 0; n < N; n++) {
+        const zb = bZp[bZp.length === 1 ? 0 : n];
+        let raw = 0;
+        let colSum = 0;
+        for (let k = 0; k < K; k += 2) {
+          const b0 = b[bo + k * N + n];
+          const b1 = k + 1 < K ? b[bo + (k + 1) * N + n] : 0;
+          const a1 = k + 1 < K ? a[ao + m * K + k + 1] : 0;
+          raw += saturateInt16(a[ao + m * K + k] * b0 + a1 * b1);
+          colSum += b0 + b1;
+        }
+        y[yo + m * N + n] = raw - za * colSum - zb * rowSum + K * za * zb;
       }
     }
   }

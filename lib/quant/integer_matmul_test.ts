@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { u8s8Accumulation } from "../runtime/cpu_features.ts";
 import { DataType } from "../onnx/mod.ts";
 import { buildNodeModel, firstBitDifference, runInOrt } from "./_onnx_test_support.ts";
 import { matMulInteger, qlinearMatMul } from "./integer_matmul.ts";
@@ -172,6 +173,36 @@ Deno.test("qlinearMatMul: requantized in float32, ties to even, saturated", () =
   }
 });
 
+Deno.test("matMulInteger int16-pairs: neighbouring u8·s8 products saturate as on AVX2", () => {
+  // 255·127 + 255·127 = 64,770 saturates to 32,767 per pair; the zero points enter exactly.
+  const a = Uint8Array.of(255, 255, 255, 255, 10);
+  const b = Int8Array.of(127, 127, 127, 127, -3);
+  const exact = matMulInteger({ a, aDims: [1, 5], b, bDims: [5, 1] });
+  const paired = matMulInteger({ a, aDims: [1, 5], b, bDims: [5, 1], accumulation: "int16-pairs" });
+  assert.deepEqual([...exact.y], [4 * 255 * 127 - 30]);
+  assert.deepEqual([...paired.y], [2 * 32767 - 30]);
+  const shifted = matMulInteger({
+    a,
+    aDims: [1, 5],
+    aZeroPoint: 5,
+    b,
+    bDims: [5, 1],
+    bZeroPoint: 1,
+    accumulation: "int16-pairs",
+  });
+  // raw − za·Σb − zb·Σa + K·za·zb
+  assert.deepEqual([...shifted.y], [2 * 32767 - 30 - 5 * 505 - 1 * 1030 + 5 * 5 * 1]);
+  // Below the int16 limit both modes agree (7-bit weights: reduce_range).
+  const small = Int8Array.of(64, 64, 64, 64, -3);
+  assert.deepEqual(
+    [...matMulInteger({ a, aDims: [1, 5], b: small, bDims: [5, 1] }).y],
+    [
+      ...matMulInteger({ a, aDims: [1, 5], b: small, bDims: [5, 1], accumulation: "int16-pairs" })
+        .y,
+    ],
+  );
+});
+
 // ---- Cross-check with ONNX Runtime (onnxruntime-node, CPU). ----
 
 const ONNX_TYPE = { int8: DataType.INT8, uint8: DataType.UINT8 } as const;
@@ -202,7 +233,15 @@ Deno.test("matMulInteger is bit-exact with ONNX Runtime (batched, per-column b z
       a_zp: { dataType: ONNX_TYPE[ta], dims: [], data: aZp },
       b_zp: { dataType: ONNX_TYPE[tb], dims: [9], data: bZp },
     });
-    const { y, dims } = matMulInteger({ a, aDims, b, bDims, aZeroPoint: aZp, bZeroPoint: bZp });
+    const { y, dims } = matMulInteger({
+      a,
+      aDims,
+      b,
+      bDims,
+      aZeroPoint: aZp,
+      bZeroPoint: bZp,
+      accumulation: u8s8Accumulation(),
+    });
     assert.deepEqual(dims, [...out.y.dims]);
     assert.equal(firstBitDifference(y, out.y.data as Int32Array), -1, `${ta} × ${tb}`);
   }
@@ -270,6 +309,7 @@ Deno.test("qlinearMatMul is bit-exact with ONNX Runtime (uint8 and int8, per-col
         yScale: yScale[0],
         yZeroPoint: yZp[0],
         yType: ta,
+        accumulation: u8s8Accumulation(),
       });
       assert.deepEqual(dims, [...out.y.dims]);
       const expected = out.y.data as Int8Array | Uint8Array;

@@ -5,3 +5,4 @@
  */
 export * from "./session.ts";
 export * from "./feeds.ts";
+export * from "./cpu_features.ts";
