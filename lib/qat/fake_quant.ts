@@ -138,9 +138,15 @@ export function fakeQuantize<T extends Tensor>(x: T, params: QuantParams): T {
  * assert.equal(p.axis, 0);
  * ```
  */
-export function weightQuantParams(weight: Tensor2D): QuantParams {
+export function weightQuantParams(weight: Tensor2D, options: WeightRangeOptions = {}): QuantParams {
   requireTf("weightQuantParams");
-  return symmetricInt8Params(weight, 0);
+  return symmetricInt8Params(weight, 0, options.reduceRange ?? false);
+}
+
+/** Options of {@link weightQuantParams} and {@link embeddingQuantParams}. */
+export interface WeightRangeOptions {
+  /** 7-bit range ([-64, 64]), as `computeQuantParams`'s `reduceRange` (default false). */
+  reduceRange?: boolean;
 }
 
 /**
@@ -161,13 +167,16 @@ export function weightQuantParams(weight: Tensor2D): QuantParams {
  * assert.equal(p.axis, 1);
  * ```
  */
-export function embeddingQuantParams(table: Tensor2D): QuantParams {
+export function embeddingQuantParams(
+  table: Tensor2D,
+  options: WeightRangeOptions = {},
+): QuantParams {
   requireTf("embeddingQuantParams");
-  return symmetricInt8Params(table, 1);
+  return symmetricInt8Params(table, 1, options.reduceRange ?? false);
 }
 
 /** Symmetric int8 parameters of `x`, one per index of `axis`, as `computeQuantParams` gives. */
-function symmetricInt8Params(x: Tensor2D, axis: 0 | 1): QuantParams {
+function symmetricInt8Params(x: Tensor2D, axis: 0 | 1, reduceRange: boolean): QuantParams {
   const absMax = tf.tidy(() => tf.max(tf.abs(x), 1 - axis)).dataSync() as Float32Array;
   const scale = new Float32Array(absMax.length);
   const zeroPoint = new Int32Array(absMax.length);
@@ -177,6 +186,7 @@ function symmetricInt8Params(x: Tensor2D, axis: 0 | 1): QuantParams {
       max: absMax[c],
       type: "int8",
       symmetric: true,
+      reduceRange,
     });
     scale[c] = p.scale[0];
     zeroPoint[c] = p.zeroPoint[0];

@@ -236,7 +236,7 @@ export class QatQuantizer {
     if (!this.enabled || this.#excluded.has(call.name)) return next(call);
     const x = this.#activation(call.name, call.x, call.training);
     if (!x) return next(call);
-    const w = weightQuantParams(call.weight);
+    const w = weightQuantParams(call.weight, { reduceRange: this.scheme.reduceRange });
     return next({
       ...call,
       x: x.value,
@@ -261,7 +261,10 @@ export class QatQuantizer {
    */
   #embedding(call: EmbeddingCall, next: (call: EmbeddingCall) => Tensor2D): Tensor2D {
     if (!this.enabled || !this.scheme.quantizeEmbeddings) return next(call);
-    return fakeQuantize(next(call), embeddingQuantParams(call.table));
+    return fakeQuantize(
+      next(call),
+      embeddingQuantParams(call.table, { reduceRange: this.scheme.reduceRange }),
+    );
   }
 }
 

@@ -110,12 +110,13 @@ Deno.test("quantizeEmbeddings: gradients are straight-through, the same as quant
   // No ranges and no observing: every Linear stays float, only the tables are quantized.
   const qat = new QatQuantizer({ quantizeEmbeddings: true });
   qat.observing = false;
+  const range = { reduceRange: qat.scheme.reduceRange };
   const rowsFirst = await TfDistilBert.fromWeights(TINY_CONFIG, weights);
   qat.attach(rowsFirst);
   const tableFirst = await TfDistilBert.fromWeights(TINY_CONFIG, weights, {
     hooks: {
       embedding: (call, next) =>
-        next({ ...call, table: fakeQuantize(call.table, embeddingQuantParams(call.table)) }),
+        next({ ...call, table: fakeQuantize(call.table, embeddingQuantParams(call.table, range)) }),
     },
   });
   // Straight-through: the gradient of the float model evaluated at the quantized tables.
@@ -124,7 +125,7 @@ Deno.test("quantizeEmbeddings: gradients are straight-through, the same as quant
     const w = weights.get(`${t}.weight`)!;
     const data = tf.tidy(() => {
       const table = tf.tensor2d(w.data, w.shape as [number, number]);
-      return fakeQuantize(table, embeddingQuantParams(table)).dataSync() as Float32Array;
+      return fakeQuantize(table, embeddingQuantParams(table, range)).dataSync() as Float32Array;
     });
     quantized.set(`${t}.weight`, { shape: w.shape, data });
   }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { QuantType, StaticQuantOptions } from "../quant/mod.ts";
+import { defaultReduceRange, type QuantType, type StaticQuantOptions } from "../quant/mod.ts";
 import { DEFAULT_OBSERVER_MOMENTUM } from "./observer.ts";
 
 /** The quantization scheme QAT simulates. */
@@ -31,6 +31,12 @@ export interface QatScheme {
    * writes (`Gather(table_int8, ids) → DequantizeLinear`). Default false.
    */
   quantizeEmbeddings: boolean;
+  /**
+   * 7-bit weights (and embedding tables), as `quantizeStatic`'s `reduceRange` writes them.
+   * Default: on where ORT's int8 kernel saturates (x86 without VNNI; `defaultReduceRange`), so
+   * training simulates what the exported model computes there.
+   */
+  reduceRange: boolean;
   /** Observer momentum, `range ← m · range + (1 − m) · batch` (default 0.99). */
   momentum: number;
   /** Linear layers (state-dict prefixes, e.g. `classifier`) left in float. */
@@ -68,6 +74,7 @@ export function resolveQatScheme(scheme: Partial<QatScheme> = {}): QatScheme {
     activationSymmetric: scheme.activationSymmetric ?? activationType === "int8",
     quantizeAttention: scheme.quantizeAttention ?? false,
     quantizeEmbeddings: scheme.quantizeEmbeddings ?? false,
+    reduceRange: scheme.reduceRange ?? defaultReduceRange("int8"),
     momentum,
     excludeLinears: [...(scheme.excludeLinears ?? [])],
   };
@@ -102,7 +109,7 @@ export function staticOptionsOf(
     perChannel: true,
     weightType: "int8",
     weightSymmetric: true,
-    reduceRange: false,
+    reduceRange: scheme.reduceRange,
     activationType: scheme.activationType,
     activationSymmetric: scheme.activationSymmetric,
     quantizeEmbeddings: scheme.quantizeEmbeddings,
