@@ -9,6 +9,7 @@
  *
  * @module
  */
+export * from "./settings/mod.ts";
 export * from "./fs/mod.ts";
 export * from "./progress/mod.ts";
 export * from "./hub/mod.ts";

@@ -17,6 +17,12 @@ for (const repo of [STANDINS.mini, STANDINS.tiny]) {
     try {
       const online = await runTask("demo", { args: ["--model", repo, "--out", out], env });
       assert.equal(online.code, 0, online.stderr);
+      // Each load of a repo without onnx/model.onnx asks the hub for it (a 404 is not cached):
+      // one request means the classifier was loaded once and handed to every step.
+      const onnxProbes = server.requests.filter((r) =>
+        r === `HEAD /${repo}/resolve/main/onnx/model.onnx`
+      );
+      assert.equal(onnxProbes.length, 1, server.requests.join("\n"));
     } finally {
       await server.close();
     }

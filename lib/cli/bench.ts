@@ -12,7 +12,8 @@ import { type BenchContext, type BenchSuite, machineInfo, type SuiteResult } fro
 import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
 import { writeModel } from "../onnx/mod.ts";
 import { Table } from "../display/mod.ts";
-import { fp32Suite, workshopSettings } from "../workshop/mod.ts";
+import { fp32Suite } from "../workshop/mod.ts";
+import { workshopSettings } from "../settings/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
 import { quantSuite } from "../quant/mod.ts";
 import { fusionSuite } from "../fuse/mod.ts";

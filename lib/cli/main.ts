@@ -1,3 +1,5 @@
+import { debugEnabled } from "../settings/mod.ts";
+
 /**
  * Runs a command-line task: its errors are printed as `error: Name: message` (the kit's messages
  * say what to do, a stack trace would hide that) and the process exits with status 1. Set
@@ -14,7 +16,7 @@ export async function runCli(task: () => Promise<void>): Promise<void> {
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     console.error(`error: ${e.name}: ${e.message}`);
-    if (Deno.env.get("WORKSHOP_DEBUG")) console.error(e.stack);
+    if (debugEnabled()) console.error(e.stack);
     Deno.exit(1);
   }
 }

@@ -6,7 +6,7 @@ import { readSafetensors } from "../model/safetensors.ts";
 import { TfDistilBert, train, type TrainOptions } from "../train/mod.ts";
 import { mirrorRepoDir, mrpcTsvDir, STANDINS } from "../../tests/support/mirror.ts";
 import { distill } from "./distill.ts";
-import { exportParity, exportStudent } from "./export.ts";
+import { exportParity, exportStudent } from "./export_student.ts";
 import { softmaxWithTemperature } from "./kd_loss.ts";
 import { buildStudent } from "./student.ts";
 import { teacherLogits } from "./teacher_logits.ts";

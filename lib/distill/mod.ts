@@ -20,6 +20,6 @@ export * from "./kd_loss.ts";
 export * from "./student.ts";
 export * from "./teacher_logits.ts";
 export * from "./distill.ts";
-export * from "./export.ts";
-export * from "./compare.ts";
+export * from "./export_student.ts";
+export * from "./compare_teacher_student.ts";
 export * from "./figures.ts";

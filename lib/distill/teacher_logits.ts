@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { makeBatches } from "../data/batch.ts";
 import type { EncodedPair } from "../data/tokenizer.ts";
-import { evaluateClassifier } from "../eval/evaluate.ts";
+import { evaluateClassifier } from "../eval/evaluate_classifier.ts";
 import type { ClassificationMetrics } from "../eval/metrics.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
 import { type HubSettings, hubSettings } from "../hub/mod.ts";

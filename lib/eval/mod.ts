@@ -5,5 +5,7 @@
  * @module
  */
 export * from "./metrics.ts";
-export * from "./evaluate.ts";
+export * from "./evaluate_classifier.ts";
+export * from "./evaluate_variant.ts";
+export * from "./demo_dataset.ts";
 export * from "./figures.ts";

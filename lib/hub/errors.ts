@@ -58,15 +58,8 @@ export class InvalidRepoTypeError extends HubError {
   }
 }
 
-/** An `HF_ENDPOINT` (or `endpoint` setting) that is not an http(s) URL. */
-export class InvalidHubEndpointError extends HubError {
-  constructor(readonly endpoint: string) {
-    super(
-      `invalid hub endpoint ${JSON.stringify(endpoint)}: expected an http(s) URL such as ` +
-        '"https://huggingface.co" or "http://127.0.0.1:8080"; fix HF_ENDPOINT',
-    );
-  }
-}
+// The endpoint is checked where settings are read (lib/settings); its error is re-exported here.
+export { InvalidHubEndpointError } from "../settings/errors.ts";
 
 /** A cache path that would leave the cache folder (a defence; validation should prevent it). */
 export class HubCachePathError extends HubError {

@@ -1,112 +1,16 @@
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { InvalidHubEndpointError } from "./errors.ts";
-
-/** Where files come from and where they are kept. */
-export interface HubSettings {
-  /** Base URL of the hub or of a mirror in its layout, without a trailing slash. */
-  endpoint: string;
-  /** Access token sent as `Authorization: Bearer` to the endpoint's host (never to redirects elsewhere). */
-  token?: string;
-  /** When true, nothing is fetched: only cached files are used. */
-  offline: boolean;
-  /** Absolute path of the cache folder. */
-  cacheDir: string;
-}
-
-/** The public Hugging Face hub. */
-export const DEFAULT_HUB_ENDPOINT = "https://huggingface.co";
-
 /**
- * Absolute path of the kit's project root (the folder holding `deno.json`), found from this
- * file's location so it holds wherever the repo is cloned.
+ * The hub's settings. They are read, with every other setting of the kit, by the one settings
+ * module at the bottom of the house (`lib/settings`); the hub re-exports them for its callers.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { existsSync } from "node:fs";
- * import { projectRoot } from "./settings.ts";
- * assert.ok(existsSync(`${projectRoot()}/deno.json`));
- * ```
+ * @module
  */
-export function projectRoot(): string {
-  return dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-}
-
-/** The default cache folder: `<project root>/data/cache/hub` (git-ignored). */
-export function defaultHubCacheDir(): string {
-  return join(projectRoot(), "data", "cache", "hub");
-}
-
-/** Reads an environment variable; the default reads `Deno.env` (unset without --allow-env). */
-export type EnvironmentReader = (name: string) => string | undefined;
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined; // no --allow-env: use the defaults
-  }
-}
-
-/** True for the values the Hugging Face tools accept as "on": 1, true, yes, on. */
-export function isTruthyFlag(value: string | undefined): boolean {
-  return value !== undefined && ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
-}
-
-/**
- * Normalizes an endpoint: checks it is an http(s) URL and removes trailing slashes.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { normalizeEndpoint } from "./settings.ts";
- * assert.equal(normalizeEndpoint("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
- * assert.throws(() => normalizeEndpoint("ftp://example.org"), /invalid hub endpoint/);
- * ```
- */
-export function normalizeEndpoint(endpoint: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new InvalidHubEndpointError(endpoint);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidHubEndpointError(endpoint);
-  }
-  return endpoint.trim().replace(/\/+$/, "");
-}
-
-/**
- * Hub settings from the environment, as the Hugging Face tools read it, with `overrides` on top:
- * `HF_ENDPOINT` (default `https://huggingface.co`), `HF_TOKEN`, `HF_HUB_OFFLINE` (1/true/yes/on),
- * and the cache folder `HF_HUB_CACHE` (default `<project root>/data/cache/hub`). An override of
- * `token: undefined` removes the token. Empty variables count as unset. `environment` replaces
- * `Deno.env` (for tests and embedding).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { hubSettings } from "./settings.ts";
- * const settings = hubSettings({ endpoint: "http://127.0.0.1:8080/", offline: true, cacheDir: "/tmp/hub" });
- * assert.equal(settings.endpoint, "http://127.0.0.1:8080");
- * assert.equal(settings.offline, true);
- * assert.equal(settings.cacheDir, "/tmp/hub");
- * ```
- */
-export function hubSettings(
-  overrides: Partial<HubSettings> = {},
-  environment: EnvironmentReader = readEnv,
-): HubSettings {
-  const read = (name: string) => environment(name)?.trim() || undefined;
-  const endpoint = normalizeEndpoint(
-    overrides.endpoint ?? read("HF_ENDPOINT") ?? DEFAULT_HUB_ENDPOINT,
-  );
-  const token = "token" in overrides ? overrides.token || undefined : read("HF_TOKEN");
-  const offline = overrides.offline ?? isTruthyFlag(read("HF_HUB_OFFLINE"));
-  const cacheDir = resolve(overrides.cacheDir ?? read("HF_HUB_CACHE") ?? defaultHubCacheDir());
-  return token === undefined
-    ? { endpoint, offline, cacheDir }
-    : { endpoint, token, offline, cacheDir };
-}
+export {
+  DEFAULT_HUB_ENDPOINT,
+  defaultHubCacheDir,
+  type EnvironmentReader,
+  type HubSettings,
+  hubSettings,
+  isTruthyFlag,
+  normalizeEndpoint,
+  projectRoot,
+} from "../settings/mod.ts";

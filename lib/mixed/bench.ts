@@ -28,7 +28,7 @@ import { type Model, readModel, writeModel } from "../onnx/mod.ts";
 import type { SessionOptions } from "../runtime/mod.ts";
 import { convertToMixedPrecision } from "./convert.ts";
 import type { MixedPrecisionOptions, PrecisionTarget } from "./options.ts";
-import type { MixedPrecisionReport } from "./report.ts";
+import type { MixedPrecisionReport } from "./precision_report.ts";
 
 /** The interleaved timing this benchmark uses by default lives in `lib/bench`. */
 export { benchInterleaved, type InterleaveOptions } from "../bench/mod.ts";

@@ -25,7 +25,7 @@ import { MixedPrecisionError } from "./errors.ts";
 import type { MixedPrecisionOptions, PrecisionTarget } from "./options.ts";
 import { targetDataType } from "./ort_probe.ts";
 import { planMixedPrecision, type PrecisionPlan } from "./plan.ts";
-import { MixedPrecisionReport, type TensorCount } from "./report.ts";
+import { MixedPrecisionReport, type TensorCount } from "./precision_report.ts";
 import { roundFloat32 } from "./rounding.ts";
 
 /** The converted model and what the conversion did. */

@@ -12,7 +12,7 @@ import {
   type TrainProfile,
   type TrainProfileName,
 } from "../train/mod.ts";
-import { workshopSettings } from "../workshop/settings.ts";
+import { workshopSettings } from "../settings/mod.ts";
 
 /** One epoch at 2e-5 (below the 5e-5 of FP32 fine-tuning), evaluated ~5 times. */
 export const QAT_FULL_PROFILE: Readonly<TrainProfile> = {

@@ -33,7 +33,7 @@ import {
   type TrainProfileName,
   type TrainResult,
 } from "../train/mod.ts";
-import { workshopSettings } from "../workshop/settings.ts";
+import { workshopSettings } from "../settings/mod.ts";
 import { exportQatModel, type QatExport, siteRanges } from "./export.ts";
 import { QAT_CALIBRATION_SAMPLES, qatProfile } from "./profile.ts";
 import { QatQuantizer } from "./quantizer.ts";

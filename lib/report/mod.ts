@@ -4,5 +4,5 @@
  *
  * @module
  */
-export * from "./report.ts";
-export * from "./write.ts";
+export * from "./demo_report.ts";
+export * from "./write_report.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { workshopSettings } from "../workshop/settings.ts";
+import { workshopSettings } from "../settings/mod.ts";
 
 /** Names of the profiles. */
 export type TrainProfileName = "quick" | "full";

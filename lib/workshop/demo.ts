@@ -1,16 +1,12 @@
 import { type HubSettings, hubSettings } from "../hub/mod.ts";
-import { prepareMrpc } from "../data/mod.ts";
-import { loadClassifier } from "../model/mod.ts";
 import { machineInfo } from "../bench/mod.ts";
+import { DEMO_DATASET, evaluateVariant, latencyProfile } from "../eval/mod.ts";
 import { DemoReport, writeReport } from "../report/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
-import { evaluateVariant, latencyProfile } from "./variant.ts";
-import { quantizeWorkshopModel } from "./quantize.ts";
+import { workshopSettings } from "../settings/mod.ts";
+import { quantizeWorkshopModel } from "./quantize_workshop_model.ts";
+import { loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.ts";
 import { join, resolve } from "node:path";
-import { workshopSettings } from "./settings.ts";
-
-/** The dataset the demo evaluates on, as `report.json` names it. */
-export const DEMO_DATASET = "glue/mrpc:validation";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -23,12 +19,16 @@ export interface DemoOptions {
   /** Short latency runs (default: `WORKSHOP_QUICK`). */
   quick?: boolean;
   progress?: ProgressOption;
+  /** How the model and data are loaded (default: the kit's loaders; wrap them to observe). */
+  loaders?: Partial<WorkshopLoaders>;
 }
 
 /**
  * The workshop's flagship run: MRPC validation → the FP32 model in ONNX Runtime → dynamic and
- * static INT8 post-training quantization (static tuned by the accuracy-driven tuner) → accuracy, F1, agreement with FP32, latency and size of
- * each → `report.json` and `report.html` (and each INT8 model in hub layout beside them).
+ * static INT8 post-training quantization (static tuned by the accuracy-driven tuner) → accuracy,
+ * F1, agreement with FP32, latency and size of each → `report.json` and `report.html` (and each
+ * INT8 model in hub layout beside them). The classifier is loaded and read once and the
+ * validation split tokenized once; both are handed down to the quantization steps.
  *
  * @example
  * ```ts ignore
@@ -44,8 +44,10 @@ export async function runDemo(
   });
   const settings = options.settings ?? hubSettings();
   const common = { revision: options.revision, settings, progress: options.progress };
-  const model = await loadClassifier(workshop.modelId, common);
-  const data = await prepareMrpc("validation", {
+  const loaders = workshopLoaders(options.loaders);
+  const fp32Model = await loadFp32Model({ modelId: workshop.modelId, ...common, loaders });
+  const model = fp32Model.classifier;
+  const data = await loaders.prepareMrpc("validation", {
     modelId: workshop.modelId,
     batchSize: 8,
     sortByLength: true,
@@ -74,6 +76,9 @@ export async function runDemo(
       quick: workshop.quick,
       outDir: join(outDir, `int8-${approach}`),
       tune: approach === "static",
+      fp32: fp32Model,
+      validation: data.batches,
+      loaders,
     });
     if (int8.tuning) report.extra.tuner = int8.tuning.toJSON();
     const evaluated = await evaluateVariant({

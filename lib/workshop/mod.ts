@@ -1,11 +1,12 @@
 /**
- * The workshop's steps as the demo, the notebooks and the command line share them.
+ * The workshop's application layer: the flagship demo, the workshop's quantization step, the FP32
+ * bench suite and the hub-layout writer, as the command line and the notebooks use them. Only
+ * `lib/cli` and `lib/mod.ts` import it; techniques never do (see CONTRIBUTING.md, "Layers").
  *
  * @module
  */
-export * from "./settings.ts";
-export * from "./variant.ts";
+export * from "./loaders.ts";
 export * from "./demo.ts";
 export * from "./fp32_bench.ts";
 export * from "./hub_layout.ts";
-export * from "./quantize.ts";
+export * from "./quantize_workshop_model.ts";

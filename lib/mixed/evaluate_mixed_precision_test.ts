@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { hubSettings } from "../hub/mod.ts";
 import { startHubServer } from "../../tests/support/hub_server.ts";
 import { STANDINS } from "../../tests/support/mirror.ts";
-import { evaluateMixedPrecision } from "./evaluate.ts";
+import { evaluateMixedPrecision } from "./evaluate_mixed_precision.ts";
 
 Deno.test("evaluateMixedPrecision: fp16 next to fp32 on MRPC validation pairs, over the hub", async () => {
   const server = await startHubServer();

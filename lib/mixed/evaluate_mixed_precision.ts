@@ -13,11 +13,11 @@ import { loadClassifier, type LoadedClassifier } from "../model/mod.ts";
 import { readModel, writeModel } from "../onnx/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { DemoReport } from "../report/mod.ts";
-import { DEMO_DATASET, type EvaluatedVariant, evaluateVariant } from "../workshop/mod.ts";
+import { DEMO_DATASET, type EvaluatedVariant, evaluateVariant } from "../eval/mod.ts";
 import { benchInterleaved } from "./bench.ts";
 import { convertToMixedPrecision } from "./convert.ts";
 import type { MixedPrecisionOptions, PrecisionTarget } from "./options.ts";
-import type { MixedPrecisionReport } from "./report.ts";
+import type { MixedPrecisionReport } from "./precision_report.ts";
 
 /** Options of {@link evaluateMixedPrecision}. */
 export interface MixedEvaluationOptions {

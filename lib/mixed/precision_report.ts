@@ -77,7 +77,7 @@ export interface OpPrecisionRow {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MixedPrecisionReport } from "./report.ts";
+ * import { MixedPrecisionReport } from "./precision_report.ts";
  * const report = new MixedPrecisionReport({
  *   target: "fp16",
  *   options: { keepIoFp32: true, runtime: "any", missingKernels: "emulate", saturate: true, excludeNodes: [] },

@@ -40,7 +40,7 @@ export interface DemoReportJson {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DemoReport } from "./report.ts";
+ * import { DemoReport } from "./demo_report.ts";
  * const report = new DemoReport({ model: "m", dataset: "glue/mrpc:validation" });
  * report.add({ name: "fp32", accuracy: 0.7, f1: 0.8, latencyMs: { b1: 5, b8: 30 }, sizeBytes: 1e6 });
  * assert.equal(report.toJSON().results[0].name, "fp32");

@@ -17,7 +17,7 @@ import type { LabelledBatch } from "../eval/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import type { VariantResult } from "../report/mod.ts";
 import type { SessionOptions } from "../runtime/mod.ts";
-import { evaluateVariant } from "../workshop/variant.ts";
+import { evaluateVariant } from "../eval/evaluate_variant.ts";
 
 /** DistilBERT's figures against BERT-base (Sanh et al., 2019), for reference in charts. */
 export const DISTILBERT_PAPER = {

@@ -1,8 +1,7 @@
 import { join, resolve } from "node:path";
 import { type HubSettings, hubSettings } from "../hub/mod.ts";
-import { prepareMrpc } from "../data/mod.ts";
-import { loadClassifier, type LoadedClassifier } from "../model/mod.ts";
-import { readModel } from "../onnx/mod.ts";
+import type { LabelledBatch } from "../eval/mod.ts";
+import type { LoadedClassifier } from "../model/mod.ts";
 import {
   calibrate,
   type CalibrationMethod,
@@ -21,15 +20,16 @@ import {
   tune,
   type TuneResult,
 } from "../tune/mod.ts";
+import { workshopSettings } from "../settings/mod.ts";
 import { writeHubLayout } from "./hub_layout.ts";
-import { workshopSettings } from "./settings.ts";
+import { type Fp32Model, loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.ts";
 
 /** Post-training quantization approaches the workshop compares. */
 export type Approach = "dynamic" | "static";
 
 /** Options of {@link quantizeWorkshopModel}. */
 export interface QuantizeWorkshopOptions {
-  /** Hub model id (default: `WORKSHOP_MODEL`). */
+  /** Hub model id (default: the handed-down `fp32`'s, else `WORKSHOP_MODEL`). */
   modelId?: string;
   revision?: string;
   settings?: HubSettings;
@@ -49,6 +49,18 @@ export interface QuantizeWorkshopOptions {
   outDir?: string;
   quick?: boolean;
   progress?: ProgressOption;
+  /**
+   * The FP32 model, already loaded and read (the demo hands down the one it evaluated); default:
+   * loaded here by `modelId`.
+   */
+  fp32?: Fp32Model;
+  /**
+   * Tuning: the tokenized MRPC validation batches trials are scored on (the demo hands down the
+   * ones it evaluated on); default: tokenized here.
+   */
+  validation?: readonly LabelledBatch[];
+  /** How what is not handed down is loaded (default: the kit's loaders). */
+  loaders?: Partial<WorkshopLoaders>;
 }
 
 /** How the workshop runs the tuner. */
@@ -96,8 +108,9 @@ export async function calibrationBatches(options: {
   revision?: string;
   settings?: HubSettings;
   progress?: ProgressOption;
-}) {
-  const data = await prepareMrpc("train", {
+  loaders?: Partial<WorkshopLoaders>;
+}): Promise<LabelledBatch[]> {
+  const data = await workshopLoaders(options.loaders).prepareMrpc("train", {
     modelId: options.modelId,
     revision: options.revision,
     settings: options.settings,
@@ -109,7 +122,8 @@ export async function calibrationBatches(options: {
 }
 
 /**
- * The workshop's post-training quantization: loads the FP32 model by hub id, quantizes it
+ * The workshop's post-training quantization: takes the FP32 model (handed down, or loaded by hub
+ * id), quantizes it
  * dynamically or statically (calibrating on MRPC train pairs), and writes the result in hub
  * layout (`onnx/model_quantized.onnx` beside `config.json` and the tokenizer) so
  * `@huggingface/transformers` loads it with `dtype: "q8"`.
@@ -124,22 +138,25 @@ export async function quantizeWorkshopModel(
   options: QuantizeWorkshopOptions,
 ): Promise<QuantizedWorkshopModel> {
   const started = performance.now();
+  const modelId = options.modelId ?? options.fp32?.classifier.modelId;
   const workshop = workshopSettings({
-    ...(options.modelId ? { modelId: options.modelId } : {}),
+    ...(modelId ? { modelId } : {}),
     ...(options.quick !== undefined ? { quick: options.quick } : {}),
   });
   const settings = options.settings ?? hubSettings();
   const common = { revision: options.revision, settings, progress: options.progress };
-  const fp32 = await loadClassifier(workshop.modelId, common);
-  const model = await readModel(fp32.path);
+  const loaders = workshopLoaders(options.loaders);
+  const { classifier: fp32, model } = options.fp32 ??
+    await loadFp32Model({ modelId: workshop.modelId, ...common, loaders });
   let result: QuantizeResult;
   let calibration: CalibrationResult | undefined;
-  let batches: Awaited<ReturnType<typeof calibrationBatches>> = [];
+  let batches: LabelledBatch[] = [];
   if (options.approach === "static" || options.tune) {
     batches = await calibrationBatches({
       modelId: workshop.modelId,
       samples: options.calibrationSamples ?? (workshop.quick ? 32 : 100),
       ...common,
+      loaders,
     });
   }
   if (options.approach === "static") {
@@ -153,18 +170,18 @@ export async function quantizeWorkshopModel(
   let tuning: TuneResult | undefined;
   if (options.tune) {
     const settingsOfTune = options.tune === true ? {} : options.tune;
-    const validation = await prepareMrpc("validation", {
+    const validation = options.validation ?? (await loaders.prepareMrpc("validation", {
       modelId: workshop.modelId,
       batchSize: 8,
       sortByLength: true,
       ...common,
-    });
+    })).batches;
     tuning = await tune({
       model,
       approach: options.approach,
       calibration: calibration ?? batches,
       sensitivity: { batches },
-      evaluate: classifierEvaluator({ batches: validation.batches }),
+      evaluate: classifierEvaluator({ batches: validation }),
       quant: options.approach === "dynamic" ? stripStaticOnly(options.quant) : options.quant,
       criterion: settingsOfTune.criterion,
       strategy: settingsOfTune.strategy,

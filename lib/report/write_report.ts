@@ -3,7 +3,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { withAtomicPath, writeFileAtomic } from "../fs/atomic.ts";
 import { escapeHtml } from "../display/html.ts";
-import type { DemoReport } from "./report.ts";
+import type { DemoReport } from "./demo_report.ts";
 
 /**
  * Writes `report.json`, `report.html` (table and plotly chart) and the `plotly.min.js` the page

@@ -39,7 +39,7 @@ export interface ExportStudentOptions extends DistilBertGraphOptions {
  * import assert from "node:assert/strict";
  * import { DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
  * import { readModel } from "../onnx/mod.ts";
- * import { exportStudent } from "./export.ts";
+ * import { exportStudent } from "./export_student.ts";
  * const config = { ...DISTILBERT_BASE, vocabSize: 20, dim: 4, nLayers: 1, nHeads: 2, hiddenDim: 8, maxPositionEmbeddings: 8 };
  * const path = `${await Deno.makeTempDir()}/student/model.onnx`;
  * const out = await exportStudent({ config, weights: randomDistilBertWeights(config, { seed: 1 }) }, path);
@@ -80,7 +80,7 @@ export interface ExportParity {
  * import assert from "node:assert/strict";
  * import { DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
  * import { TfDistilBert } from "../train/mod.ts";
- * import { exportParity, exportStudent } from "./export.ts";
+ * import { exportParity, exportStudent } from "./export_student.ts";
  * const config = { ...DISTILBERT_BASE, vocabSize: 20, dim: 4, nLayers: 1, nHeads: 2, hiddenDim: 8, maxPositionEmbeddings: 8 };
  * const model = await TfDistilBert.fromWeights(config, randomDistilBertWeights(config, { seed: 1 }));
  * const { path } = await exportStudent(model, `${await Deno.makeTempDir()}/model.onnx`);

@@ -1,9 +1,13 @@
 import { createSession, type SessionOptions } from "../runtime/mod.ts";
-import { agreementWith, evaluateClassifier, type EvaluationResult } from "../eval/mod.ts";
 import { benchModel, type MeasureOptions } from "../bench/mod.ts";
 import { modelSizeOnDisk } from "../onnx/mod.ts";
-import type { LabelledBatch } from "../eval/mod.ts";
 import type { VariantResult } from "../report/mod.ts";
+import {
+  evaluateClassifier,
+  type EvaluationResult,
+  type LabelledBatch,
+} from "./evaluate_classifier.ts";
+import { agreementWith } from "./metrics.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 
 /** A model variant scored on the dataset, with the evaluation behind the numbers. */
@@ -87,7 +91,17 @@ export async function evaluateVariant(options: EvaluateVariantOptions): Promise<
   };
 }
 
-/** Latency measurement for the workshop profile: short in the quick profile CI uses. */
+/**
+ * Latency measurement for the workshop profile: short in the quick profile CI uses.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { latencyProfile } from "./evaluate_variant.ts";
+ * assert.equal(latencyProfile(true).iterations, 5);
+ * assert.equal(latencyProfile(false).minTimeMs, 3000);
+ * ```
+ */
 export function latencyProfile(quick: boolean): MeasureOptions {
   return quick
     ? { warmup: 1, iterations: 5, minTimeMs: 0 }
