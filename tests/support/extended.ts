@@ -55,7 +55,19 @@ export const ONNX_TESTDATA: Requirement = {
   fix: "apt-get install libonnx-testdata",
 };
 
-/** The first requirement of `needs` that is missing, if any. */
+/**
+ * The first requirement of `needs` that is missing, if any.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { missingRequirement, skipNote } from "./extended.ts";
+ * const unicorn = { what: "a unicorn", available: false, fix: "wait" };
+ * const here = { what: "a horse", available: true, fix: "" };
+ * assert.equal(missingRequirement([here, unicorn]), unicorn);
+ * assert.equal(skipNote(unicorn), "[extended, skipped: needs a unicorn; wait]");
+ * ```
+ */
 export function missingRequirement(needs: Requirement | Requirement[]): Requirement | undefined {
   return [needs].flat().find((need) => !need.available);
 }
@@ -76,12 +88,9 @@ export function extendedRequired(): boolean {
  * a test that fails naming what is missing.
  *
  * @example
- * ```ts
- * import { extendedTest } from "./extended.ts";
- * const NEVER = { what: "a unicorn", available: false, fix: "wait" };
- * extendedTest("rides the unicorn", NEVER, () => {
- *   throw new Error("not reached unless WORKSHOP_REQUIRE_EXTENDED=1");
- * });
+ * ```ts ignore
+ * import { extendedTest, MIRROR } from "./extended.ts";
+ * extendedTest("the stand-in's accuracy", MIRROR, () => {});
  * ```
  */
 export function extendedTest(
