@@ -17,6 +17,7 @@ export * from "./errors.ts";
 export * from "./rows.ts";
 export * from "./tsv.ts";
 export * from "./parquet.ts";
+export * from "./parquet_write.ts";
 export * from "./mrpc.ts";
 export * from "./repo_files.ts";
 export * from "./wordpiece.ts";

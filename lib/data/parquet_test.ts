@@ -3,28 +3,33 @@ import { parquetMetadata } from "hyparquet";
 import { MrpcFormatError } from "./errors.ts";
 import { readMrpcParquet } from "./parquet.ts";
 import { fixturePath, mirrorParquetPath } from "../../tests/support/mirror.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
-Deno.test("the mirror's nyu-mll/glue MRPC parquet files read with row counts and first rows", async () => {
-  const train = await readMrpcParquet(mirrorParquetPath("train"), "train");
-  const validation = await readMrpcParquet(mirrorParquetPath("validation"), "validation");
-  const test = await readMrpcParquet(mirrorParquetPath("test"), "test");
-  assert.deepEqual([train.length, validation.length, test.length], [3668, 408, 1725]);
-  assert.deepEqual(validation[0], {
-    sentence1:
-      "He said the foodservice pie business doesn't fit the company's long-term growth strategy.",
-    sentence2: '"The foodservice pie business does not fit our long-term growth strategy.',
-    label: 1,
-    idx: 0,
-  });
-  assert.equal(train[0].sentence1.slice(0, 31), "Amrozi accused his brother, who");
-  assert.deepEqual([train[0].label, train[3667].idx, test[1724].idx, test[0].label], [
-    1,
-    3667,
-    1724,
-    -1,
-  ]);
-  assert.equal(train.filter((row) => row.label === 1).length, 2474);
-});
+extendedTest(
+  "the mirror's nyu-mll/glue MRPC parquet files read with row counts and first rows",
+  MIRROR,
+  async () => {
+    const train = await readMrpcParquet(mirrorParquetPath("train"), "train");
+    const validation = await readMrpcParquet(mirrorParquetPath("validation"), "validation");
+    const test = await readMrpcParquet(mirrorParquetPath("test"), "test");
+    assert.deepEqual([train.length, validation.length, test.length], [3668, 408, 1725]);
+    assert.deepEqual(validation[0], {
+      sentence1:
+        "He said the foodservice pie business doesn't fit the company's long-term growth strategy.",
+      sentence2: '"The foodservice pie business does not fit our long-term growth strategy.',
+      label: 1,
+      idx: 0,
+    });
+    assert.equal(train[0].sentence1.slice(0, 31), "Amrozi accused his brother, who");
+    assert.deepEqual([train[0].label, train[3667].idx, test[1724].idx, test[0].label], [
+      1,
+      3667,
+      1724,
+      -1,
+    ]);
+    assert.equal(train.filter((row) => row.label === 1).length, 2474);
+  },
+);
 
 Deno.test("the mirror's parquet files are snappy-compressed (no extra codec package needed)", async () => {
   for (const split of ["train", "validation", "test"] as const) {

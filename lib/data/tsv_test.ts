@@ -3,46 +3,51 @@ import { join } from "node:path";
 import { MrpcFormatError } from "./errors.ts";
 import { MRPC_TSV_FILES, parseMrpcTsv, readMrpcTsv } from "./tsv.ts";
 import { fixturePath, mrpcTsvDir } from "../../tests/support/mirror.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 const HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String";
 
-Deno.test("GLUE's MRPC TSVs parse with the published row counts and labels", async () => {
-  const dir = mrpcTsvDir();
-  const train = await readMrpcTsv(join(dir, MRPC_TSV_FILES.train), "train");
-  const dev = await readMrpcTsv(join(dir, MRPC_TSV_FILES.validation), "validation");
-  const test = await readMrpcTsv(join(dir, MRPC_TSV_FILES.test), "test");
-  assert.equal(train.length, 3668);
-  assert.equal(dev.length, 408);
-  assert.equal(test.length, 1725);
-  // Label counts (0, 1) from the files: train 1194 / 2474, dev 129 / 279; test is unlabelled.
-  const count = (rows: { label: number }[], label: number) =>
-    rows.filter((row) => row.label === label).length;
-  assert.deepEqual([count(train, 0), count(train, 1)], [1194, 2474]);
-  assert.deepEqual([count(dev, 0), count(dev, 1)], [129, 279]);
-  assert.equal(count(test, -1), 1725);
-  assert.deepEqual(
-    [train, dev, test].map((rows) => rows.every((row, i) => row.idx === i)),
-    [true, true, true],
-  );
-  // The byte-order mark before "Quality" is dropped; quotes stay part of the sentence.
-  assert.deepEqual(train[0], {
-    sentence1:
-      'Amrozi accused his brother, whom he called "the witness", of deliberately distorting his evidence.',
-    sentence2:
-      'Referring to him as only "the witness", Amrozi accused his brother of deliberately distorting his evidence.',
-    label: 1,
-    idx: 0,
-  });
-  assert.equal(
-    dev[0].sentence2,
-    '"The foodservice pie business does not fit our long-term growth strategy.',
-  );
-  assert.equal(
-    dev[407].sentence2,
-    "In Soviet times the Beatles' music \"was considered propaganda of an alien ideology.",
-  );
-  assert.equal(test[0].sentence1.slice(0, 33), "PCCW's chief operating officer, M");
-});
+extendedTest(
+  "GLUE's MRPC TSVs parse with the published row counts and labels",
+  MIRROR,
+  async () => {
+    const dir = mrpcTsvDir();
+    const train = await readMrpcTsv(join(dir, MRPC_TSV_FILES.train), "train");
+    const dev = await readMrpcTsv(join(dir, MRPC_TSV_FILES.validation), "validation");
+    const test = await readMrpcTsv(join(dir, MRPC_TSV_FILES.test), "test");
+    assert.equal(train.length, 3668);
+    assert.equal(dev.length, 408);
+    assert.equal(test.length, 1725);
+    // Label counts (0, 1) from the files: train 1194 / 2474, dev 129 / 279; test is unlabelled.
+    const count = (rows: { label: number }[], label: number) =>
+      rows.filter((row) => row.label === label).length;
+    assert.deepEqual([count(train, 0), count(train, 1)], [1194, 2474]);
+    assert.deepEqual([count(dev, 0), count(dev, 1)], [129, 279]);
+    assert.equal(count(test, -1), 1725);
+    assert.deepEqual(
+      [train, dev, test].map((rows) => rows.every((row, i) => row.idx === i)),
+      [true, true, true],
+    );
+    // The byte-order mark before "Quality" is dropped; quotes stay part of the sentence.
+    assert.deepEqual(train[0], {
+      sentence1:
+        'Amrozi accused his brother, whom he called "the witness", of deliberately distorting his evidence.',
+      sentence2:
+        'Referring to him as only "the witness", Amrozi accused his brother of deliberately distorting his evidence.',
+      label: 1,
+      idx: 0,
+    });
+    assert.equal(
+      dev[0].sentence2,
+      '"The foodservice pie business does not fit our long-term growth strategy.',
+    );
+    assert.equal(
+      dev[407].sentence2,
+      "In Soviet times the Beatles' music \"was considered propaganda of an alien ideology.",
+    );
+    assert.equal(test[0].sentence1.slice(0, 33), "PCCW's chief operating officer, M");
+  },
+);
 
 Deno.test("malformed TSV fixtures throw MrpcFormatError with path:line", async () => {
   const cases: [string, number, RegExp][] = [

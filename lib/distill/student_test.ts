@@ -10,13 +10,14 @@ import {
   selectLayers,
   StudentBuildError,
 } from "./student.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 const dir = mirrorRepoDir(STANDINS.mini);
 const config = parseDistilBertConfig(await Deno.readTextFile(join(dir, "config.json")));
 const weights = await readSafetensors(join(dir, "model.safetensors"));
 const layer = (i: number) => `distilbert.transformer.layer.${i}.`;
 
-Deno.test("a 2-of-4 student holds teacher layers 0 and 2, renamed 0 and 1", () => {
+extendedTest("a 2-of-4 student holds teacher layers 0 and 2, renamed 0 and 1", MIRROR, () => {
   const student = buildStudent(config, weights);
   assert.deepEqual(student.layers, [0, 2]);
   assert.equal(student.config.nLayers, 2);
@@ -47,41 +48,45 @@ Deno.test("a 2-of-4 student holds teacher layers 0 and 2, renamed 0 and 1", () =
   assert.throws(() => selectLayers(config, weights, [0, 4]), StudentBuildError);
 });
 
-Deno.test("a narrower FFN keeps the largest-norm units (or the first k), rows of lin1 and columns of lin2", () => {
-  const k = 256;
-  const norm = narrowFfn(config, weights, { hiddenDim: k });
-  assert.equal(norm.config.hiddenDim, k);
-  for (let i = 0; i < config.nLayers; i++) {
-    const lin1 = weights.get(`${layer(i)}ffn.lin1.weight`)!;
-    const lin2 = weights.get(`${layer(i)}ffn.lin2.weight`)!;
-    const scores = ffnUnitNorms(lin1, lin2, config);
-    const kept = norm.ffnUnits![i];
-    assert.equal(kept.length, k);
-    const keptSet = new Set(kept);
-    const minKept = Math.min(...kept.map((u) => scores[u]));
-    const maxDropped = Math.max(...scores.filter((_, u) => !keptSet.has(u)));
-    assert.ok(minKept >= maxDropped, `layer ${i}: ${minKept} ≥ ${maxDropped}`);
-    const u = kept[5];
-    const newLin1 = norm.weights.get(`${layer(i)}ffn.lin1.weight`)!;
-    const newLin2 = norm.weights.get(`${layer(i)}ffn.lin2.weight`)!;
-    assert.deepEqual(newLin1.shape, [k, config.dim]);
-    assert.deepEqual(newLin2.shape, [config.dim, k]);
+extendedTest(
+  "a narrower FFN keeps the largest-norm units (or the first k), rows of lin1 and columns of lin2",
+  MIRROR,
+  () => {
+    const k = 256;
+    const norm = narrowFfn(config, weights, { hiddenDim: k });
+    assert.equal(norm.config.hiddenDim, k);
+    for (let i = 0; i < config.nLayers; i++) {
+      const lin1 = weights.get(`${layer(i)}ffn.lin1.weight`)!;
+      const lin2 = weights.get(`${layer(i)}ffn.lin2.weight`)!;
+      const scores = ffnUnitNorms(lin1, lin2, config);
+      const kept = norm.ffnUnits![i];
+      assert.equal(kept.length, k);
+      const keptSet = new Set(kept);
+      const minKept = Math.min(...kept.map((u) => scores[u]));
+      const maxDropped = Math.max(...scores.filter((_, u) => !keptSet.has(u)));
+      assert.ok(minKept >= maxDropped, `layer ${i}: ${minKept} ≥ ${maxDropped}`);
+      const u = kept[5];
+      const newLin1 = norm.weights.get(`${layer(i)}ffn.lin1.weight`)!;
+      const newLin2 = norm.weights.get(`${layer(i)}ffn.lin2.weight`)!;
+      assert.deepEqual(newLin1.shape, [k, config.dim]);
+      assert.deepEqual(newLin2.shape, [config.dim, k]);
+      assert.deepEqual(
+        newLin1.data.subarray(5 * config.dim, 6 * config.dim),
+        lin1.data.subarray(u * config.dim, (u + 1) * config.dim),
+      );
+      assert.equal(newLin2.data[3 * k + 5], lin2.data[3 * config.hiddenDim + u]);
+      assert.equal(
+        norm.weights.get(`${layer(i)}ffn.lin1.bias`)!.data[5],
+        weights.get(`${layer(i)}ffn.lin1.bias`)!.data[u],
+      );
+    }
+    const first = buildStudent(config, weights, { hiddenDim: 8, ffnSelect: "first" });
+    assert.deepEqual(first.ffnUnits, [[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7]]);
+    assert.deepEqual(first.layers, [0, 2]);
     assert.deepEqual(
-      newLin1.data.subarray(5 * config.dim, 6 * config.dim),
-      lin1.data.subarray(u * config.dim, (u + 1) * config.dim),
+      first.weights.get(`${layer(1)}ffn.lin1.bias`)!.data,
+      weights.get(`${layer(2)}ffn.lin1.bias`)!.data.subarray(0, 8),
     );
-    assert.equal(newLin2.data[3 * k + 5], lin2.data[3 * config.hiddenDim + u]);
-    assert.equal(
-      norm.weights.get(`${layer(i)}ffn.lin1.bias`)!.data[5],
-      weights.get(`${layer(i)}ffn.lin1.bias`)!.data[u],
-    );
-  }
-  const first = buildStudent(config, weights, { hiddenDim: 8, ffnSelect: "first" });
-  assert.deepEqual(first.ffnUnits, [[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3, 4, 5, 6, 7]]);
-  assert.deepEqual(first.layers, [0, 2]);
-  assert.deepEqual(
-    first.weights.get(`${layer(1)}ffn.lin1.bias`)!.data,
-    weights.get(`${layer(2)}ffn.lin1.bias`)!.data.subarray(0, 8),
-  );
-  assert.throws(() => narrowFfn(config, weights, { hiddenDim: 2048 }), /1…1024/);
-});
+    assert.throws(() => narrowFfn(config, weights, { hiddenDim: 2048 }), /1…1024/);
+  },
+);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { graphStats } from "../onnx/mod.ts";
 import { checkPass, smallDistilBert, standinModel, tinyCnn } from "./_test_support.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 // Every pass, on the stand-in's torch export (4 layers), on a random DistilBERT built by the kit
 // (2 layers) and on the tiny CNN: exact match counts, and the same outputs in ONNX Runtime.
@@ -31,14 +32,18 @@ const KIT_MATCHES: Record<string, number> = {
 };
 
 for (const [pass, n] of Object.entries(STANDIN_MATCHES)) {
-  Deno.test(`${pass} on the stand-in's torch export: ${n} matches, same outputs`, async () => {
-    const { result, comparison } = await checkPass(await standinModel(), pass, n);
-    if (comparison) assert.ok(comparison.maxAbsDiff < 1e-4);
-    if (pass === "layer-norm") {
-      assert.equal(result.model.opsetImports.find((o) => o.domain === "")?.version, 17);
-      assert.deepEqual(result.notes, ["opset raised from 14 to 17 for LayerNormalization"]);
-    }
-  });
+  extendedTest(
+    `${pass} on the stand-in's torch export: ${n} matches, same outputs`,
+    MIRROR,
+    async () => {
+      const { result, comparison } = await checkPass(await standinModel(), pass, n);
+      if (comparison) assert.ok(comparison.maxAbsDiff < 1e-4);
+      if (pass === "layer-norm") {
+        assert.equal(result.model.opsetImports.find((o) => o.domain === "")?.version, 17);
+        assert.deepEqual(result.notes, ["opset raised from 14 to 17 for LayerNormalization"]);
+      }
+    },
+  );
 }
 
 for (const [pass, n] of Object.entries(KIT_MATCHES)) {

@@ -9,31 +9,36 @@ import { nodeCountFigure } from "./figures.ts";
 import { fuse } from "./pipeline.ts";
 import { ALL_PASSES, DEFAULT_PASSES, QUANTIZATION_FRIENDLY_PASSES } from "./registry.ts";
 import { fusionBenchRows } from "./bench.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
-Deno.test("fuse (all passes) on the stand-in: 427 → 40 nodes, same outputs and hidden states", async () => {
-  const model = await standinModel();
-  const snapshot = structuredClone(model.graph.nodes);
-  const { model: fused, report } = fuse(model, { passes: ALL_PASSES });
-  assert.deepEqual(model.graph.nodes, snapshot); // the input is not changed
-  assert.equal(report.nodesBefore, 427);
-  assert.equal(report.nodesAfter, 40);
-  assert.deepEqual(graphStats(fused.graph).opCounts, {
-    MatMul: 12,
-    "com.microsoft:SkipLayerNormalization": 9,
-    Gather: 4,
-    "com.microsoft:Attention": 4,
-    "com.microsoft:BiasGelu": 4,
-    Gemm: 2,
-    Shape: 1,
-    Unsqueeze: 1,
-    Slice: 1,
-    Cast: 1,
-    Relu: 1,
-  });
-  const result = await assertSameOutputs(model, fused, { batch: 3, seq: 24, maxProbes: 16 });
-  assert.ok(result.values.length >= 10);
-  assert.ok(result.maxAbsDiff < 2e-5, `max |diff| ${result.maxAbsDiff}`);
-});
+extendedTest(
+  "fuse (all passes) on the stand-in: 427 → 40 nodes, same outputs and hidden states",
+  MIRROR,
+  async () => {
+    const model = await standinModel();
+    const snapshot = structuredClone(model.graph.nodes);
+    const { model: fused, report } = fuse(model, { passes: ALL_PASSES });
+    assert.deepEqual(model.graph.nodes, snapshot); // the input is not changed
+    assert.equal(report.nodesBefore, 427);
+    assert.equal(report.nodesAfter, 40);
+    assert.deepEqual(graphStats(fused.graph).opCounts, {
+      MatMul: 12,
+      "com.microsoft:SkipLayerNormalization": 9,
+      Gather: 4,
+      "com.microsoft:Attention": 4,
+      "com.microsoft:BiasGelu": 4,
+      Gemm: 2,
+      Shape: 1,
+      Unsqueeze: 1,
+      Slice: 1,
+      Cast: 1,
+      Relu: 1,
+    });
+    const result = await assertSameOutputs(model, fused, { batch: 3, seq: 24, maxProbes: 16 });
+    assert.ok(result.values.length >= 10);
+    assert.ok(result.maxAbsDiff < 2e-5, `max |diff| ${result.maxAbsDiff}`);
+  },
+);
 
 Deno.test("fuse (CPU default) on the kit's DistilBERT: LayerNormalization kept unfused with Add", async () => {
   const model = smallDistilBert();
@@ -100,21 +105,25 @@ Deno.test("the report lists passes, matched nodes and node counts", () => {
   ]);
 });
 
-Deno.test("subgraphDiagram draws one transformer block before and after fusion", async () => {
-  const model = await standinModel();
-  const prefix = "/distilbert/transformer/layer.0/";
-  const before = subgraphDiagram(model, { nodes: prefix, title: "layer 0, exported" });
-  const after = subgraphDiagram(fuse(model).model, { nodes: prefix, title: "layer 0, fused" });
-  assert.equal(before.nodeCount, 70); // Constants are folded into the labels
-  assert.equal(after.nodeCount, 11);
-  assert.match(after.mermaid, /^flowchart TD\n/);
-  assert.match(after.mermaid, /\["Attention \[256×768\]"\]/);
-  assert.match(after.svg, /<text [^>]*>BiasGelu<\/text>/);
-  const markdown = after.asMermaid()[JUPYTER_DISPLAY]() as Record<string, string>;
-  assert.match(markdown["text/markdown"], /^\*\*layer 0, fused\*\*\n\n```mermaid\nflowchart TD/);
-  assert.ok("image/svg+xml" in after[JUPYTER_DISPLAY]());
-  assert.throws(() => subgraphDiagram(model, { maxNodes: 50 }), /more than maxNodes 50/);
-});
+extendedTest(
+  "subgraphDiagram draws one transformer block before and after fusion",
+  MIRROR,
+  async () => {
+    const model = await standinModel();
+    const prefix = "/distilbert/transformer/layer.0/";
+    const before = subgraphDiagram(model, { nodes: prefix, title: "layer 0, exported" });
+    const after = subgraphDiagram(fuse(model).model, { nodes: prefix, title: "layer 0, fused" });
+    assert.equal(before.nodeCount, 70); // Constants are folded into the labels
+    assert.equal(after.nodeCount, 11);
+    assert.match(after.mermaid, /^flowchart TD\n/);
+    assert.match(after.mermaid, /\["Attention \[256×768\]"\]/);
+    assert.match(after.svg, /<text [^>]*>BiasGelu<\/text>/);
+    const markdown = after.asMermaid()[JUPYTER_DISPLAY]() as Record<string, string>;
+    assert.match(markdown["text/markdown"], /^\*\*layer 0, fused\*\*\n\n```mermaid\nflowchart TD/);
+    assert.ok("image/svg+xml" in after[JUPYTER_DISPLAY]());
+    assert.throws(() => subgraphDiagram(model, { maxNodes: 50 }), /more than maxNodes 50/);
+  },
+);
 
 Deno.test("fusionBenchRows: ORT levels and kit variants with node counts from ORT's optimized model", async () => {
   const rows = await fusionBenchRows({

@@ -3,34 +3,39 @@ import { standinModel } from "./_test_support.ts";
 import { constantDims } from "./passes/reshape_simplify.ts";
 import { ShapeFacts } from "./shape_inference.ts";
 import { broadcastShapes, reshapeDims } from "./shape_rules.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
-Deno.test("ShapeFacts follows symbolic dims through the stand-in's torch export", async () => {
-  const facts = new ShapeFacts(await standinModel());
-  const a = "/distilbert/transformer/layer.0/attention/";
-  // the run-time shape Concat(Unsqueeze(Gather(Shape(x), 0)), -1, 4, 64) is known symbolically
-  assert.deepEqual(facts.value(`${a}Concat_output_0`), ["batch_size", -1, 4, 64]);
-  assert.deepEqual(facts.shape(`${a}Reshape_output_0`), ["batch_size", "sequence_length", 4, 64]);
-  assert.deepEqual(facts.shape(`${a}Transpose_2_output_0`), [
-    "batch_size",
-    4,
-    64,
-    "sequence_length",
-  ]);
-  assert.deepEqual(facts.shape(`${a}Where_output_0`), [
-    "batch_size",
-    4,
-    "sequence_length",
-    "sequence_length",
-  ]);
-  // position ids: Slice(range[1, 512], 0, sequence_length) on axis 1
-  assert.deepEqual(facts.shape("/distilbert/embeddings/position_embeddings/Gather_output_0"), [
-    1,
-    "sequence_length",
-    256,
-  ]);
-  assert.deepEqual(facts.shape("logits"), ["batch_size", 2]);
-  assert.equal(facts.elemType(`${a}Equal_output_0`), 9);
-});
+extendedTest(
+  "ShapeFacts follows symbolic dims through the stand-in's torch export",
+  MIRROR,
+  async () => {
+    const facts = new ShapeFacts(await standinModel());
+    const a = "/distilbert/transformer/layer.0/attention/";
+    // the run-time shape Concat(Unsqueeze(Gather(Shape(x), 0)), -1, 4, 64) is known symbolically
+    assert.deepEqual(facts.value(`${a}Concat_output_0`), ["batch_size", -1, 4, 64]);
+    assert.deepEqual(facts.shape(`${a}Reshape_output_0`), ["batch_size", "sequence_length", 4, 64]);
+    assert.deepEqual(facts.shape(`${a}Transpose_2_output_0`), [
+      "batch_size",
+      4,
+      64,
+      "sequence_length",
+    ]);
+    assert.deepEqual(facts.shape(`${a}Where_output_0`), [
+      "batch_size",
+      4,
+      "sequence_length",
+      "sequence_length",
+    ]);
+    // position ids: Slice(range[1, 512], 0, sequence_length) on axis 1
+    assert.deepEqual(facts.shape("/distilbert/embeddings/position_embeddings/Gather_output_0"), [
+      1,
+      "sequence_length",
+      256,
+    ]);
+    assert.deepEqual(facts.shape("logits"), ["batch_size", 2]);
+    assert.equal(facts.elemType(`${a}Equal_output_0`), 9);
+  },
+);
 
 Deno.test("reshapeDims resolves -1 to a symbol when the others cancel", () => {
   const fresh = () => "?";

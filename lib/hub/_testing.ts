@@ -7,10 +7,14 @@ import { join, relative } from "node:path";
 import type { ProgressOptions, ProgressReporterFactory } from "../progress/mod.ts";
 import type { HubServer } from "../../tests/support/hub_server.ts";
 
+import { STANDINS } from "../../tests/support/mirror.ts";
+
 export { withHub } from "../../tests/support/with_hub.ts";
 
-export const MINI = "standin/distilbert-mini-uncased-mrpc";
-export const TINY_BIN = "standin/distilbert-tiny-uncased-mrpc-bin";
+/** The hub's model with tokenizer.json and ONNX (stand-in or fixture, see tests/support). */
+export const MINI: string = STANDINS.mini;
+/** The hub's vocab-only model with a legacy pytorch_model.bin. */
+export const TINY_BIN: string = STANDINS.tiny;
 
 /** Every file below `dir` (hidden and partial ones included), as sorted relative paths. */
 export async function listFiles(dir: string): Promise<string[]> {

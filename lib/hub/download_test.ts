@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { defaultHubMirrorDir } from "../../tests/support/hub_server.ts";
 import { join } from "node:path";
 import { startHubServer } from "../../tests/support/hub_server.ts";
 import {
@@ -26,8 +27,12 @@ import {
   InvalidRepoIdError,
   InvalidRevisionError,
 } from "./errors.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
-const ONNX_SIZE = 44_778_193;
+/** Size of the hub's ONNX file (44,778,193 bytes for the mirror's stand-in). */
+const ONNX_SIZE =
+  (await Deno.stat(join(defaultHubMirrorDir(), MINI, "resolve/main/onnx/model.onnx")))
+    .size;
 
 Deno.test("hubDownload stores the mirror's bytes in the cache layout, with progress, then hits the cache", async () => {
   await withHub({}, async ({ server, settings, cacheDir }) => {
@@ -60,39 +65,43 @@ Deno.test("hubDownload stores the mirror's bytes in the cache layout, with progr
   });
 });
 
-Deno.test("hubDownload of a dataset file uses the datasets/ URL and cache layout", async () => {
-  await withHub({}, async ({ server, settings, cacheDir }) => {
-    const file = "mrpc/validation-00000-of-00001.parquet";
-    const path = await hubDownload(
-      { repo: "nyu-mll/glue", file, repoType: "dataset" },
-      { settings, progress: false },
-    );
-    assert.equal(
-      path,
-      join(
-        cacheDir,
+extendedTest(
+  "hubDownload of a dataset file uses the datasets/ URL and cache layout",
+  MIRROR,
+  async () => {
+    await withHub({}, async ({ server, settings, cacheDir }) => {
+      const file = "mrpc/validation-00000-of-00001.parquet";
+      const path = await hubDownload(
+        { repo: "nyu-mll/glue", file, repoType: "dataset" },
+        { settings, progress: false },
+      );
+      assert.equal(
+        path,
+        join(
+          cacheDir,
+          "datasets",
+          "nyu-mll",
+          "glue",
+          "main",
+          "mrpc",
+          "validation-00000-of-00001.parquet",
+        ),
+      );
+      assert.deepEqual(server.requests, [`GET /datasets/nyu-mll/glue/resolve/main/${file}`]);
+      const mirror = join(
+        server.root,
         "datasets",
         "nyu-mll",
         "glue",
+        "resolve",
         "main",
-        "mrpc",
-        "validation-00000-of-00001.parquet",
-      ),
-    );
-    assert.deepEqual(server.requests, [`GET /datasets/nyu-mll/glue/resolve/main/${file}`]);
-    const mirror = join(
-      server.root,
-      "datasets",
-      "nyu-mll",
-      "glue",
-      "resolve",
-      "main",
-      ...file.split("/"),
-    );
-    assert.equal((await Deno.stat(path)).size, 70_747);
-    assert.equal(await sha256File(path), await sha256File(mirror));
-  });
-});
+        ...file.split("/"),
+      );
+      assert.equal((await Deno.stat(path)).size, 70_747);
+      assert.equal(await sha256File(path), await sha256File(mirror));
+    });
+  },
+);
 
 Deno.test("with HF_HUB_OFFLINE=1 a cached file is served with the server gone; a missing one fails with the fix", async () => {
   const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
@@ -215,7 +224,11 @@ Deno.test("the token is sent as a Bearer header to the endpoint", async () => {
       { repo: MINI, file: "config.json" },
       { settings: { ...settings, token: "hf_secret" }, progress: false },
     );
-    assert.equal(JSON.parse(await Deno.readTextFile(path)).n_layers, 4);
+    const served = join(defaultHubMirrorDir(), MINI, "resolve/main/config.json");
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(path)).n_layers,
+      JSON.parse(await Deno.readTextFile(served)).n_layers,
+    );
     assert.deepEqual(server.log, [{
       method: "GET",
       path: `/${MINI}/resolve/main/config.json`,
@@ -224,7 +237,7 @@ Deno.test("the token is sent as a Bearer header to the endpoint", async () => {
   });
 });
 
-Deno.test("redirects are followed; the token never goes to another host", async () => {
+extendedTest("redirects are followed; the token never goes to another host", MIRROR, async () => {
   const cdn = await startHubServer();
   try {
     await withHub({
@@ -267,68 +280,76 @@ Deno.test("redirects are followed; the token never goes to another host", async 
   }
 });
 
-Deno.test("server killed mid-download: HubIncompleteDownloadError, nothing left, next download succeeds", async () => {
-  const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
-  try {
-    const broken = await startHubServer({ faults: { cutAfterBytes: 1_000_000 } });
-    const { factory, records } = recordingProgress();
-    const error = await hubDownload(
-      { repo: MINI, file: "onnx/model.onnx" },
-      { settings: { endpoint: broken.url, offline: false, cacheDir }, progress: factory },
-    ).catch((e) => e);
-    await broken.close();
-    assert.ok(error instanceof HubIncompleteDownloadError, String(error));
-    assert.equal(error.received, 1_000_000);
-    assert.equal(error.expected, ONNX_SIZE);
-    assert.match(error.message, new RegExp(`stopped after 1000000 of ${ONNX_SIZE} bytes`));
-    assert.match(error.message, /nothing was kept in the cache/);
-    assert.equal(records[0].failed.length, 1);
-    assert.equal(records[0].done, 0);
-    assert.deepEqual(await listFiles(cacheDir), []);
-
-    const healthy = await startHubServer();
+extendedTest(
+  "server killed mid-download: HubIncompleteDownloadError, nothing left, next download succeeds",
+  MIRROR,
+  async () => {
+    const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
     try {
-      const path = await hubDownload(
+      const broken = await startHubServer({ faults: { cutAfterBytes: 1_000_000 } });
+      const { factory, records } = recordingProgress();
+      const error = await hubDownload(
         { repo: MINI, file: "onnx/model.onnx" },
-        { settings: { endpoint: healthy.url, offline: false, cacheDir }, progress: false },
-      );
-      assert.equal(
-        await sha256File(path),
-        await sha256File(mirrorFile(healthy, MINI, "onnx/model.onnx")),
-      );
-      assert.deepEqual(await listFiles(cacheDir), [`models/${MINI}/main/onnx/model.onnx`]);
-    } finally {
-      await healthy.close();
-    }
-  } finally {
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-});
+        { settings: { endpoint: broken.url, offline: false, cacheDir }, progress: factory },
+      ).catch((e) => e);
+      await broken.close();
+      assert.ok(error instanceof HubIncompleteDownloadError, String(error));
+      assert.equal(error.received, 1_000_000);
+      assert.equal(error.expected, ONNX_SIZE);
+      assert.match(error.message, new RegExp(`stopped after 1000000 of ${ONNX_SIZE} bytes`));
+      assert.match(error.message, /nothing was kept in the cache/);
+      assert.equal(records[0].failed.length, 1);
+      assert.equal(records[0].done, 0);
+      assert.deepEqual(await listFiles(cacheDir), []);
 
-Deno.test("server closed while a transfer hangs: error, and no partial file remains", async () => {
-  const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
-  try {
-    const server = await startHubServer({ faults: { stallAfterBytes: 300_000 } });
-    const download = hubDownload(
-      { repo: TINY_BIN, file: "pytorch_model.bin" },
-      { settings: { endpoint: server.url, offline: false, cacheDir }, progress: false },
-    ).catch((e) => e);
-    await waitFor(async () => (await listFiles(cacheDir)).some((f) => f.includes(".tmp-")));
-    const [partial] = await listFiles(cacheDir);
-    assert.match(
-      partial,
-      /^models\/standin\/distilbert-tiny-uncased-mrpc-bin\/main\/\.pytorch_model\.bin\.tmp-/,
-    );
-    await server.close();
-    const error = await download;
-    assert.ok(error instanceof HubIncompleteDownloadError, String(error));
-    assert.equal(error.received, 300_000);
-    assert.equal(error.expected, 8_368_216);
-    assert.deepEqual(await listFiles(cacheDir), []);
-  } finally {
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-});
+      const healthy = await startHubServer();
+      try {
+        const path = await hubDownload(
+          { repo: MINI, file: "onnx/model.onnx" },
+          { settings: { endpoint: healthy.url, offline: false, cacheDir }, progress: false },
+        );
+        assert.equal(
+          await sha256File(path),
+          await sha256File(mirrorFile(healthy, MINI, "onnx/model.onnx")),
+        );
+        assert.deepEqual(await listFiles(cacheDir), [`models/${MINI}/main/onnx/model.onnx`]);
+      } finally {
+        await healthy.close();
+      }
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+);
+
+extendedTest(
+  "server closed while a transfer hangs: error, and no partial file remains",
+  MIRROR,
+  async () => {
+    const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
+    try {
+      const server = await startHubServer({ faults: { stallAfterBytes: 300_000 } });
+      const download = hubDownload(
+        { repo: TINY_BIN, file: "pytorch_model.bin" },
+        { settings: { endpoint: server.url, offline: false, cacheDir }, progress: false },
+      ).catch((e) => e);
+      await waitFor(async () => (await listFiles(cacheDir)).some((f) => f.includes(".tmp-")));
+      const [partial] = await listFiles(cacheDir);
+      assert.match(
+        partial,
+        /^models\/standin\/distilbert-tiny-uncased-mrpc-bin\/main\/\.pytorch_model\.bin\.tmp-/,
+      );
+      await server.close();
+      const error = await download;
+      assert.ok(error instanceof HubIncompleteDownloadError, String(error));
+      assert.equal(error.received, 300_000);
+      assert.equal(error.expected, 8_368_216);
+      assert.deepEqual(await listFiles(cacheDir), []);
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("an AbortSignal stops the download: HubAbortedError, and no partial file remains", async () => {
   await withHub({ faults: { stallAfterBytes: 65_536 } }, async ({ settings, cacheDir }) => {
@@ -375,41 +396,45 @@ Deno.test("Ctrl+C during a download removes the partial file and exits with 130"
   });
 });
 
-Deno.test("other statuses and unreachable endpoints: HubHttpError and HubNetworkError with the fix", async () => {
-  await withHub(
-    { faults: { failStatus: (path) => path.endsWith("/vocab.txt") ? 503 : undefined } },
-    async ({ settings }) => {
-      const error = await hubDownload({ repo: MINI, file: "vocab.txt" }, {
-        settings,
-        progress: false,
-      })
-        .catch((e) => e);
-      assert.ok(error instanceof HubHttpError, String(error));
-      assert.equal(error.status, 503);
-      assert.match(
-        error.message,
-        /^HTTP 503 for model standin\/distilbert-mini-uncased-mrpc, file vocab\.txt at revision main/,
-      );
-      assert.match(error.message, /injected failure 503/);
-    },
-  );
-  const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
-  try {
-    const endpoint = `http://127.0.0.1:${closedPort()}`;
-    const error = await hubDownload(
-      { repo: MINI, file: "config.json" },
-      { settings: { endpoint, offline: false, cacheDir }, progress: false },
-    ).catch((e) => e);
-    assert.ok(error instanceof HubNetworkError, String(error));
-    assert.match(error.message, new RegExp(`^cannot reach ${endpoint} for model ${MINI}`));
-    assert.match(error.message, /Connection refused/);
-    assert.match(error.message, /HF_HUB_OFFLINE=1/);
-    assert.match(error.message, /HF_ENDPOINT/);
-    assert.deepEqual(await listFiles(cacheDir), []);
-  } finally {
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-});
+extendedTest(
+  "other statuses and unreachable endpoints: HubHttpError and HubNetworkError with the fix",
+  MIRROR,
+  async () => {
+    await withHub(
+      { faults: { failStatus: (path) => path.endsWith("/vocab.txt") ? 503 : undefined } },
+      async ({ settings }) => {
+        const error = await hubDownload({ repo: MINI, file: "vocab.txt" }, {
+          settings,
+          progress: false,
+        })
+          .catch((e) => e);
+        assert.ok(error instanceof HubHttpError, String(error));
+        assert.equal(error.status, 503);
+        assert.match(
+          error.message,
+          /^HTTP 503 for model standin\/distilbert-mini-uncased-mrpc, file vocab\.txt at revision main/,
+        );
+        assert.match(error.message, /injected failure 503/);
+      },
+    );
+    const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
+    try {
+      const endpoint = `http://127.0.0.1:${closedPort()}`;
+      const error = await hubDownload(
+        { repo: MINI, file: "config.json" },
+        { settings: { endpoint, offline: false, cacheDir }, progress: false },
+      ).catch((e) => e);
+      assert.ok(error instanceof HubNetworkError, String(error));
+      assert.match(error.message, new RegExp(`^cannot reach ${endpoint} for model ${MINI}`));
+      assert.match(error.message, /Connection refused/);
+      assert.match(error.message, /HF_HUB_OFFLINE=1/);
+      assert.match(error.message, /HF_ENDPOINT/);
+      assert.deepEqual(await listFiles(cacheDir), []);
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("invalid repo ids, file names and revisions are refused before any request", async () => {
   await withHub({}, async ({ server, settings, cacheDir }) => {

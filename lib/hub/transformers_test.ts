@@ -4,6 +4,7 @@ import { startHubServer } from "../../tests/support/hub_server.ts";
 import { listFiles, MINI, mirrorFile, sha256File } from "./_testing.ts";
 import { configureTransformers, parseHubUrl, transformersCache } from "./transformers.ts";
 import { hubUrl } from "./url.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 const FIELDS = [
   "remoteHost",
@@ -80,53 +81,62 @@ Deno.test("parseHubUrl inverts hubUrl and refuses other URLs", () => {
   }
 });
 
-Deno.test("transformers.js loads a tokenizer through the mirror into our cache, then offline from it", async () => {
-  await withRestoredEnv(async () => {
-    const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
-    const server = await startHubServer({ faults: { requireToken: "hf_secret" } });
-    try {
-      configureTransformers({ endpoint: server.url, token: "hf_secret", offline: false, cacheDir });
-      const tokenizer = await AutoTokenizer.from_pretrained(MINI);
-      const encoded = tokenizer.encode("Hello world");
-      assert.deepEqual(encoded, [101, 7592, 2088, 102]); // [CLS] hello world [SEP] in bert-base-uncased
-      const files = await listFiles(cacheDir);
-      assert.ok(files.includes(`models/${MINI}/main/tokenizer.json`), files.join(", "));
-      assert.ok(!files.some((file) => file.includes(".tmp-")), files.join(", "));
-      assert.equal(
-        await sha256File(`${cacheDir}/models/${MINI}/main/tokenizer.json`),
-        await sha256File(mirrorFile(server, MINI, "tokenizer.json")),
-      );
-      assert.deepEqual([...new Set(server.requests)].toSorted(), [
-        `GET /${MINI}/resolve/main/tokenizer.json`,
-        `GET /${MINI}/resolve/main/tokenizer_config.json`,
-      ]);
-      assert.ok(server.log.every((r) => r.authorization === "Bearer hf_secret"));
-    } finally {
-      await server.close();
-    }
-    try {
-      const before = (await listFiles(cacheDir)).length;
-      configureTransformers({ endpoint: server.url, offline: true, cacheDir });
-      const cache = env.customCache as ReturnType<typeof transformersCache>;
-      const hits: string[] = [];
-      const match = cache.match;
-      cache.match = async (request) => {
-        const response = await match(request);
-        if (response) hits.push(String(request));
-        return response;
-      };
-      const tokenizer = await AutoTokenizer.from_pretrained(MINI);
-      assert.deepEqual(tokenizer.encode("Hello world"), [101, 7592, 2088, 102]);
-      assert.ok(
-        hits.includes(`${server.url}/${MINI}/resolve/main/tokenizer.json`),
-        hits.join(", "),
-      );
-      assert.equal((await listFiles(cacheDir)).length, before);
-    } finally {
-      await Deno.remove(cacheDir, { recursive: true });
-    }
-  });
-});
+extendedTest(
+  "transformers.js loads a tokenizer through the mirror into our cache, then offline from it",
+  MIRROR,
+  async () => {
+    await withRestoredEnv(async () => {
+      const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
+      const server = await startHubServer({ faults: { requireToken: "hf_secret" } });
+      try {
+        configureTransformers({
+          endpoint: server.url,
+          token: "hf_secret",
+          offline: false,
+          cacheDir,
+        });
+        const tokenizer = await AutoTokenizer.from_pretrained(MINI);
+        const encoded = tokenizer.encode("Hello world");
+        assert.deepEqual(encoded, [101, 7592, 2088, 102]); // [CLS] hello world [SEP] in bert-base-uncased
+        const files = await listFiles(cacheDir);
+        assert.ok(files.includes(`models/${MINI}/main/tokenizer.json`), files.join(", "));
+        assert.ok(!files.some((file) => file.includes(".tmp-")), files.join(", "));
+        assert.equal(
+          await sha256File(`${cacheDir}/models/${MINI}/main/tokenizer.json`),
+          await sha256File(mirrorFile(server, MINI, "tokenizer.json")),
+        );
+        assert.deepEqual([...new Set(server.requests)].toSorted(), [
+          `GET /${MINI}/resolve/main/tokenizer.json`,
+          `GET /${MINI}/resolve/main/tokenizer_config.json`,
+        ]);
+        assert.ok(server.log.every((r) => r.authorization === "Bearer hf_secret"));
+      } finally {
+        await server.close();
+      }
+      try {
+        const before = (await listFiles(cacheDir)).length;
+        configureTransformers({ endpoint: server.url, offline: true, cacheDir });
+        const cache = env.customCache as ReturnType<typeof transformersCache>;
+        const hits: string[] = [];
+        const match = cache.match;
+        cache.match = async (request) => {
+          const response = await match(request);
+          if (response) hits.push(String(request));
+          return response;
+        };
+        const tokenizer = await AutoTokenizer.from_pretrained(MINI);
+        assert.deepEqual(tokenizer.encode("Hello world"), [101, 7592, 2088, 102]);
+        assert.ok(
+          hits.includes(`${server.url}/${MINI}/resolve/main/tokenizer.json`),
+          hits.join(", "),
+        );
+        assert.equal((await listFiles(cacheDir)).length, before);
+      } finally {
+        await Deno.remove(cacheDir, { recursive: true });
+      }
+    });
+  },
+);
 
 Deno.test("transformers.js runs the ONNX stand-in from our cache, online then offline, with PyTorch's logits", async () => {
   await withRestoredEnv(async () => {

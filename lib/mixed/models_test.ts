@@ -9,6 +9,7 @@ import { mirrorRepoDir, referencePairs, STANDINS } from "../../tests/support/mir
 import { convertToMixedPrecision } from "./convert.ts";
 import { ortExecutedPrecision } from "./executed.ts";
 import type { PrecisionTarget } from "./options.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 const LEVELS: GraphOptimizationLevel[] = ["disabled", "basic", "extended", "all"];
 
@@ -94,7 +95,7 @@ Deno.test("stand-in: ORT loads and runs the fp16 and bf16 models at every optimi
   }
 });
 
-Deno.test("stand-in fp16: the AMP plan and the 28 Casts at its boundaries", async () => {
+extendedTest("stand-in fp16: the AMP plan and the 28 Casts at its boundaries", MIRROR, async () => {
   const fp32 = await readModel(join(mirrorRepoDir(STANDINS.mini), "onnx", "model.onnx"));
   const { model, report } = convertToMixedPrecision(fp32, { target: "fp16", onWarning: () => {} });
   const rows = Object.fromEntries(
@@ -164,7 +165,7 @@ Deno.test("random DistilBERT (decomposed and fused LayerNorm): ORT runs fp16 and
   }
 });
 
-Deno.test("ORT's own graph shows which ops really ran in fp16 and bf16", async () => {
+extendedTest("ORT's own graph shows which ops really ran in fp16 and bf16", MIRROR, async () => {
   const fp32 = await readModel(join(mirrorRepoDir(STANDINS.mini), "onnx", "model.onnx"));
   const fp16 = convertToMixedPrecision(fp32, { target: "fp16", onWarning: () => {} }).model;
   const executed = await ortExecutedPrecision(fp16, { graphOptimizationLevel: "disabled" });

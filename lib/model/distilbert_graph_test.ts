@@ -12,6 +12,7 @@ import {
 } from "./distilbert_graph.ts";
 import { randomDistilBertWeights } from "./random.ts";
 import { readSafetensors } from "./safetensors.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 const HUB = Deno.env.get("HUB_MIRROR_DIR") ??
   fileURLToPath(new URL("../../../shared/hub", import.meta.url));
@@ -91,101 +92,111 @@ function session(model: Model, options: ort.InferenceSession.SessionOptions = {}
   return ort.InferenceSession.create(encodeModel(model), options);
 }
 
-Deno.test("the built graph reproduces PyTorch's and the torch export's logits (mini stand-in)", async () => {
-  const { config, weights, reference } = await loadMini();
-  const sequences = reference.pairs.map((p) => p.input_ids);
-  const expected = reference.pairs.map((p) => p.logits);
-  assert.equal(sequences.length, 32);
-  const exported = await logitsOf(
-    await ort.InferenceSession.create(join(MINI, "onnx/model.onnx")),
-    sequences,
-  );
-  const variants: [
-    string,
-    Parameters<typeof buildDistilBertGraph>[2],
-    ort.InferenceSession.SessionOptions,
-  ][] = [
-    ["opset 17, decomposed, no ORT optimizations", {}, { graphOptimizationLevel: "disabled" }],
-    ["opset 17, LayerNormalization", { layerNorm: "fused" }, {}],
-    ["opset 14", { opset: 14 }, {}],
-    ["opset 18 (ReduceMean axes as input)", { opset: 18 }, {}],
-  ];
-  for (const [label, options, sessionOptions] of variants) {
-    const model = buildDistilBertGraph(config, weights, options);
-    const got = await logitsOf(await session(model, sessionOptions), sequences);
-    const vsTorch = maxAbsDiff(got, expected);
-    const vsExport = maxAbsDiff(got, exported);
-    assert.ok(vsTorch < 1e-4, `${label}: max |Δ| vs PyTorch ${vsTorch}`);
-    assert.ok(vsExport < 1e-4, `${label}: max |Δ| vs torch export in ORT ${vsExport}`);
-  }
-  // The predictions are not all one class, so the comparison is not trivially satisfied.
-  const argmax = expected.map((l) => (l[1] > l[0] ? 1 : 0));
-  assert.ok(argmax.some((c) => c === 0) && argmax.some((c) => c === 1));
-});
+extendedTest(
+  "the built graph reproduces PyTorch's and the torch export's logits (mini stand-in)",
+  MIRROR,
+  async () => {
+    const { config, weights, reference } = await loadMini();
+    const sequences = reference.pairs.map((p) => p.input_ids);
+    const expected = reference.pairs.map((p) => p.logits);
+    assert.equal(sequences.length, 32);
+    const exported = await logitsOf(
+      await ort.InferenceSession.create(join(MINI, "onnx/model.onnx")),
+      sequences,
+    );
+    const variants: [
+      string,
+      Parameters<typeof buildDistilBertGraph>[2],
+      ort.InferenceSession.SessionOptions,
+    ][] = [
+      ["opset 17, decomposed, no ORT optimizations", {}, { graphOptimizationLevel: "disabled" }],
+      ["opset 17, LayerNormalization", { layerNorm: "fused" }, {}],
+      ["opset 14", { opset: 14 }, {}],
+      ["opset 18 (ReduceMean axes as input)", { opset: 18 }, {}],
+    ];
+    for (const [label, options, sessionOptions] of variants) {
+      const model = buildDistilBertGraph(config, weights, options);
+      const got = await logitsOf(await session(model, sessionOptions), sequences);
+      const vsTorch = maxAbsDiff(got, expected);
+      const vsExport = maxAbsDiff(got, exported);
+      assert.ok(vsTorch < 1e-4, `${label}: max |Δ| vs PyTorch ${vsTorch}`);
+      assert.ok(vsExport < 1e-4, `${label}: max |Δ| vs torch export in ORT ${vsExport}`);
+    }
+    // The predictions are not all one class, so the comparison is not trivially satisfied.
+    const argmax = expected.map((l) => (l[1] > l[0] ? 1 : 0));
+    assert.ok(argmax.some((c) => c === 0) && argmax.some((c) => c === 1));
+  },
+);
 
-Deno.test("graph structure: names, MatMul with constant [in, out] weights, op counts", async () => {
-  const { config, weights } = await loadMini();
-  const model = buildDistilBertGraph(config, weights);
-  const { graph } = model;
-  assert.deepEqual(model.opsetImports, [{ domain: "", version: 17 }]);
-  assert.deepEqual(graph.inputs, [
-    { name: "input_ids", elemType: DataType.INT64, shape: ["batch", "sequence"] },
-    { name: "attention_mask", elemType: DataType.INT64, shape: ["batch", "sequence"] },
-  ]);
-  assert.deepEqual(graph.outputs, [
-    { name: "logits", elemType: DataType.FLOAT, shape: ["batch", 2] },
-  ]);
-  assert.equal(JSON.parse(model.metadata.config).dim, 256);
-  const index = new GraphIndex(graph);
-  const q = graph.nodes.find((n) =>
-    n.name === "/distilbert/transformer/layer.0/attention/q_lin/MatMul"
-  )!;
-  const wT = index.constant(q.inputs[1])!;
-  assert.equal(wT.name, "distilbert.transformer.layer.0.attention.q_lin.weight");
-  const w = weights.get("distilbert.transformer.layer.0.attention.q_lin.weight")!;
-  // Transposed: element [in=3, out=5] is PyTorch's [out=5, in=3].
-  assert.equal(wT.data[3 * 256 + 5], w.data[5 * 256 + 3]);
-  const lin1 = index.constant(
-    graph.nodes.find((n) => n.name === "/distilbert/transformer/layer.3/ffn/lin1/MatMul")!
-      .inputs[1],
-  )!;
-  assert.deepEqual(lin1.dims, [256, 1024]);
-  // Every MatMul either multiplies by a constant weight or is one of the 2 attention products.
-  const matmuls = graph.nodes.filter((n) => n.opType === "MatMul");
-  const withWeight = matmuls.filter((n) => index.constant(n.inputs[1]));
-  assert.equal(withWeight.length, 4 * 6 + 2);
-  assert.equal(matmuls.length - withWeight.length, 4 * 2);
-  const stats = graphStats(graph);
-  assert.equal(stats.opCounts.LayerNormalization, undefined);
-  assert.equal(stats.opCounts.ReduceMean, 2 * (1 + 2 * 4));
-  assert.equal(stats.opCounts.Erf, 4);
-  assert.equal(stats.opCounts.Softmax, 4);
-  assert.equal(stats.opCounts.Gemm, undefined);
-  // Same parameter count as the checkpoint.
-  const params = [...weights.values()].reduce((n, t) => n + t.data.length, 0);
-  const constants = graph.initializers.filter((t) => t.dims.length === 0 || t.name.startsWith("/"));
-  const constantElements = constants.reduce((n, t) => n + t.data.length, 0);
-  assert.equal(stats.parameters - constantElements, params);
-  assert.equal(graph.initializers.length - constants.length, weights.size);
-  // Names read like the torch export's.
-  for (
-    const name of [
-      "/distilbert/embeddings/word_embeddings/Gather",
-      "/distilbert/embeddings/LayerNorm/ReduceMean",
-      "/distilbert/transformer/layer.0/attention/Softmax",
-      "/distilbert/transformer/layer.0/sa_layer_norm/Sqrt",
-      "/distilbert/transformer/layer.0/ffn/activation/Erf",
-      "/distilbert/transformer/layer.3/output_layer_norm/Add_1",
-      "/pre_classifier/MatMul",
-      "/Gather",
-      "/Relu",
-      "/classifier/Add",
-    ]
-  ) {
-    assert.ok(graph.nodes.some((n) => n.name === name), name);
-  }
-  assert.deepEqual(distilBertWeightsFromGraph(model, config), weights);
-});
+extendedTest(
+  "graph structure: names, MatMul with constant [in, out] weights, op counts",
+  MIRROR,
+  async () => {
+    const { config, weights } = await loadMini();
+    const model = buildDistilBertGraph(config, weights);
+    const { graph } = model;
+    assert.deepEqual(model.opsetImports, [{ domain: "", version: 17 }]);
+    assert.deepEqual(graph.inputs, [
+      { name: "input_ids", elemType: DataType.INT64, shape: ["batch", "sequence"] },
+      { name: "attention_mask", elemType: DataType.INT64, shape: ["batch", "sequence"] },
+    ]);
+    assert.deepEqual(graph.outputs, [
+      { name: "logits", elemType: DataType.FLOAT, shape: ["batch", 2] },
+    ]);
+    assert.equal(JSON.parse(model.metadata.config).dim, 256);
+    const index = new GraphIndex(graph);
+    const q = graph.nodes.find((n) =>
+      n.name === "/distilbert/transformer/layer.0/attention/q_lin/MatMul"
+    )!;
+    const wT = index.constant(q.inputs[1])!;
+    assert.equal(wT.name, "distilbert.transformer.layer.0.attention.q_lin.weight");
+    const w = weights.get("distilbert.transformer.layer.0.attention.q_lin.weight")!;
+    // Transposed: element [in=3, out=5] is PyTorch's [out=5, in=3].
+    assert.equal(wT.data[3 * 256 + 5], w.data[5 * 256 + 3]);
+    const lin1 = index.constant(
+      graph.nodes.find((n) => n.name === "/distilbert/transformer/layer.3/ffn/lin1/MatMul")!
+        .inputs[1],
+    )!;
+    assert.deepEqual(lin1.dims, [256, 1024]);
+    // Every MatMul either multiplies by a constant weight or is one of the 2 attention products.
+    const matmuls = graph.nodes.filter((n) => n.opType === "MatMul");
+    const withWeight = matmuls.filter((n) => index.constant(n.inputs[1]));
+    assert.equal(withWeight.length, 4 * 6 + 2);
+    assert.equal(matmuls.length - withWeight.length, 4 * 2);
+    const stats = graphStats(graph);
+    assert.equal(stats.opCounts.LayerNormalization, undefined);
+    assert.equal(stats.opCounts.ReduceMean, 2 * (1 + 2 * 4));
+    assert.equal(stats.opCounts.Erf, 4);
+    assert.equal(stats.opCounts.Softmax, 4);
+    assert.equal(stats.opCounts.Gemm, undefined);
+    // Same parameter count as the checkpoint.
+    const params = [...weights.values()].reduce((n, t) => n + t.data.length, 0);
+    const constants = graph.initializers.filter((t) =>
+      t.dims.length === 0 || t.name.startsWith("/")
+    );
+    const constantElements = constants.reduce((n, t) => n + t.data.length, 0);
+    assert.equal(stats.parameters - constantElements, params);
+    assert.equal(graph.initializers.length - constants.length, weights.size);
+    // Names read like the torch export's.
+    for (
+      const name of [
+        "/distilbert/embeddings/word_embeddings/Gather",
+        "/distilbert/embeddings/LayerNorm/ReduceMean",
+        "/distilbert/transformer/layer.0/attention/Softmax",
+        "/distilbert/transformer/layer.0/sa_layer_norm/Sqrt",
+        "/distilbert/transformer/layer.0/ffn/activation/Erf",
+        "/distilbert/transformer/layer.3/output_layer_norm/Add_1",
+        "/pre_classifier/MatMul",
+        "/Gather",
+        "/Relu",
+        "/classifier/Add",
+      ]
+    ) {
+      assert.ok(graph.nodes.some((n) => n.name === name), name);
+    }
+    assert.deepEqual(distilBertWeightsFromGraph(model, config), weights);
+  },
+);
 
 Deno.test("padding does not change logits; relu activation and 3 labels run", async () => {
   const config = {

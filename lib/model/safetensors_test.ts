@@ -11,6 +11,7 @@ import {
   serializeSafetensors,
 } from "./safetensors.ts";
 import type { WeightMap } from "./weights.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 const MINI = join(defaultHubMirrorDir(), "standin/distilbert-mini-uncased-mrpc/resolve/main");
 
@@ -24,7 +25,7 @@ function build(header: unknown, data: Uint8Array, lengthOverride?: bigint): Uint
   return out;
 }
 
-Deno.test("readSafetensors: the mini stand-in matches its config.json", async () => {
+extendedTest("readSafetensors: the mini stand-in matches its config.json", MIRROR, async () => {
   const config = parseDistilBertConfig(await Deno.readTextFile(`${MINI}/config.json`));
   assert.deepEqual([config.dim, config.nLayers, config.hiddenDim], [256, 4, 1024]);
   const started = performance.now();
@@ -62,59 +63,63 @@ Deno.test("readSafetensors: the mini stand-in matches its config.json", async ()
   console.log(`mini model.safetensors (44.7 MB): ${weights.size} tensors in ${ms.toFixed(0)} ms`);
 });
 
-Deno.test("safetensors weights equal the initializers of the stand-in's onnx/model.onnx", async () => {
-  const weights = await readSafetensors(`${MINI}/model.safetensors`);
-  const model = onnxProto.onnx.ModelProto.decode(await Deno.readFile(`${MINI}/onnx/model.onnx`));
-  const initializers = new Map<string, { dims: number[]; data: Float32Array }>();
-  for (const t of model.graph!.initializer!) {
-    assert.equal(t.dataType, onnxProto.onnx.TensorProto.DataType.FLOAT, t.name!);
-    const raw = t.rawData!;
-    initializers.set(t.name!, {
-      dims: t.dims!.map(Number),
-      data: new Float32Array(raw.slice().buffer, 0, raw.length / 4),
-    });
-  }
-  // 1. initializers that kept their state-dict name are bit-identical
-  let named = 0;
-  for (const [name, { dims, data }] of initializers) {
-    const weight = weights.get(name);
-    if (!weight) continue;
-    assert.deepEqual(dims, weight.shape, name);
-    assert.deepEqual(data, weight.data, name);
-    named++;
-  }
-  const word = initializers.get("distilbert.embeddings.word_embeddings.weight")!;
-  assert.deepEqual(word.data, weights.get("distilbert.embeddings.word_embeddings.weight")!.data);
-  // 2. the exporter stored each Linear weight transposed as an `onnx::MatMul_*` initializer
-  const transposed = (w: { shape: number[]; data: Float32Array }) => {
-    const [rows, cols] = w.shape;
-    const out = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c];
+extendedTest(
+  "safetensors weights equal the initializers of the stand-in's onnx/model.onnx",
+  MIRROR,
+  async () => {
+    const weights = await readSafetensors(`${MINI}/model.safetensors`);
+    const model = onnxProto.onnx.ModelProto.decode(await Deno.readFile(`${MINI}/onnx/model.onnx`));
+    const initializers = new Map<string, { dims: number[]; data: Float32Array }>();
+    for (const t of model.graph!.initializer!) {
+      assert.equal(t.dataType, onnxProto.onnx.TensorProto.DataType.FLOAT, t.name!);
+      const raw = t.rawData!;
+      initializers.set(t.name!, {
+        dims: t.dims!.map(Number),
+        data: new Float32Array(raw.slice().buffer, 0, raw.length / 4),
+      });
     }
-    return out;
-  };
-  const linears = [...weights].filter(([name, w]) =>
-    name.startsWith("distilbert.transformer.") && name.endsWith(".weight") && w.shape.length === 2
-  );
-  const matched = new Set<string>();
-  for (const [name, { dims, data }] of initializers) {
-    if (!name.startsWith("onnx::MatMul")) continue;
-    const hit = linears.find(([n, w]) =>
-      !matched.has(n) && w.shape[0] === dims[1] && w.shape[1] === dims[0] &&
-      transposed(w).every((v, i) => Object.is(v, data[i]))
+    // 1. initializers that kept their state-dict name are bit-identical
+    let named = 0;
+    for (const [name, { dims, data }] of initializers) {
+      const weight = weights.get(name);
+      if (!weight) continue;
+      assert.deepEqual(dims, weight.shape, name);
+      assert.deepEqual(data, weight.data, name);
+      named++;
+    }
+    const word = initializers.get("distilbert.embeddings.word_embeddings.weight")!;
+    assert.deepEqual(word.data, weights.get("distilbert.embeddings.word_embeddings.weight")!.data);
+    // 2. the exporter stored each Linear weight transposed as an `onnx::MatMul_*` initializer
+    const transposed = (w: { shape: number[]; data: Float32Array }) => {
+      const [rows, cols] = w.shape;
+      const out = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c];
+      }
+      return out;
+    };
+    const linears = [...weights].filter(([name, w]) =>
+      name.startsWith("distilbert.transformer.") && name.endsWith(".weight") && w.shape.length === 2
     );
-    assert.ok(hit, `${name} is the transpose of no Linear weight`);
-    matched.add(hit[0]);
-  }
-  assert.equal(named, 48);
-  assert.equal(matched.size, linears.length);
-  assert.equal(matched.size, 24);
-  console.log(
-    `onnx cross-check: ${named} named initializers bit-identical, ${matched.size} MatMul ` +
-      "initializers equal the transposed Linear weights",
-  );
-});
+    const matched = new Set<string>();
+    for (const [name, { dims, data }] of initializers) {
+      if (!name.startsWith("onnx::MatMul")) continue;
+      const hit = linears.find(([n, w]) =>
+        !matched.has(n) && w.shape[0] === dims[1] && w.shape[1] === dims[0] &&
+        transposed(w).every((v, i) => Object.is(v, data[i]))
+      );
+      assert.ok(hit, `${name} is the transpose of no Linear weight`);
+      matched.add(hit[0]);
+    }
+    assert.equal(named, 48);
+    assert.equal(matched.size, linears.length);
+    assert.equal(matched.size, 24);
+    console.log(
+      `onnx cross-check: ${named} named initializers bit-identical, ${matched.size} MatMul ` +
+        "initializers equal the transposed Linear weights",
+    );
+  },
+);
 
 Deno.test("parseSafetensors: dtypes, metadata and serialize round trip", () => {
   const data = new Uint8Array(2 + 4 + 16 + 16 + 4);
@@ -239,21 +244,25 @@ Deno.test("parseSafetensors: malformed headers are rejected with named errors", 
   }
 });
 
-Deno.test("readSafetensors: a truncated file is refused naming the tensor past its end", async () => {
-  const full = await Deno.readFile(`${MINI}/model.safetensors`);
-  const header = parseSafetensorsHeader(full, full.length);
-  const last = [...header.tensors].sort((a, b) => b.end - a.end)[0];
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/cut.safetensors`;
-    await Deno.writeFile(path, full.subarray(0, full.length - 100));
-    // the header no longer fits the file: rejected before any tensor is read
-    await assert.rejects(
-      readSafetensors(path),
-      new RegExp(`tensor "${last.name.replaceAll(".", "\\.")}".*outside the data section`),
-    );
-    await assert.rejects(readSafetensors(`${dir}/missing.safetensors`), SafetensorsError);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+extendedTest(
+  "readSafetensors: a truncated file is refused naming the tensor past its end",
+  MIRROR,
+  async () => {
+    const full = await Deno.readFile(`${MINI}/model.safetensors`);
+    const header = parseSafetensorsHeader(full, full.length);
+    const last = [...header.tensors].sort((a, b) => b.end - a.end)[0];
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/cut.safetensors`;
+      await Deno.writeFile(path, full.subarray(0, full.length - 100));
+      // the header no longer fits the file: rejected before any tensor is read
+      await assert.rejects(
+        readSafetensors(path),
+        new RegExp(`tensor "${last.name.replaceAll(".", "\\.")}".*outside the data section`),
+      );
+      await assert.rejects(readSafetensors(`${dir}/missing.safetensors`), SafetensorsError);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -12,6 +12,7 @@ import { createSession } from "../runtime/mod.ts";
 import { calibrate } from "./calibrate.ts";
 import { quantizeDynamic } from "./dynamic.ts";
 import { quantizeStatic } from "./static.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
 async function evaluate(model: Model, batches: Parameters<typeof evaluateClassifier>[1]) {
   const session = await createSession(encodeModel(model), { intraOpThreads: 2 });
@@ -54,22 +55,26 @@ const sources: Record<string, () => Promise<Model>> = {
 const { validation, train } = await standinMrpc();
 
 for (const [source, load] of Object.entries(sources)) {
-  Deno.test(`MRPC validation, stand-in (${source}): dynamic and static INT8 track FP32`, async () => {
-    const model = await load();
-    const fp32 = await evaluate(model, validation.batches);
-    const dynamic = quantizeDynamic(model);
-    assert.deepEqual(
-      dynamic.report.counts.quantized,
-      4 * 6 + 2 + 2,
-      "every linear and both embeddings",
-    );
-    check(`${source} dynamic`, await evaluate(dynamic.model, validation.batches), fp32);
-    const calibration = await calibrate(model, train.batches, { size: 100, progress: false });
-    assert.equal(calibration.samples, 100);
-    const qdq = quantizeStatic(model, calibration);
-    assert.equal(qdq.report.counts.quantized, 4 * 6 + 2 + 2);
-    check(`${source} static QDQ`, await evaluate(qdq.model, validation.batches), fp32);
-    const qop = quantizeStatic(model, calibration, { format: "qoperator" });
-    check(`${source} static QOperator`, await evaluate(qop.model, validation.batches), fp32);
-  });
+  extendedTest(
+    `MRPC validation, stand-in (${source}): dynamic and static INT8 track FP32`,
+    MIRROR,
+    async () => {
+      const model = await load();
+      const fp32 = await evaluate(model, validation.batches);
+      const dynamic = quantizeDynamic(model);
+      assert.deepEqual(
+        dynamic.report.counts.quantized,
+        4 * 6 + 2 + 2,
+        "every linear and both embeddings",
+      );
+      check(`${source} dynamic`, await evaluate(dynamic.model, validation.batches), fp32);
+      const calibration = await calibrate(model, train.batches, { size: 100, progress: false });
+      assert.equal(calibration.samples, 100);
+      const qdq = quantizeStatic(model, calibration);
+      assert.equal(qdq.report.counts.quantized, 4 * 6 + 2 + 2);
+      check(`${source} static QDQ`, await evaluate(qdq.model, validation.batches), fp32);
+      const qop = quantizeStatic(model, calibration, { format: "qoperator" });
+      check(`${source} static QOperator`, await evaluate(qop.model, validation.batches), fp32);
+    },
+  );
 }

@@ -18,6 +18,7 @@ import {
 import type { QuantType } from "./params.ts";
 import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "./quantize.ts";
 import { matMulInteger, qlinearMatMul } from "./integer_matmul.ts";
+import { extendedTest, ONNX_TESTDATA } from "../../tests/support/extended.ts";
 
 const NODE_DIR = "/usr/share/libonnx-testdata/data/node";
 
@@ -198,28 +199,30 @@ function runCase(c: Case): void {
 const available = existsSync(NODE_DIR);
 const folders = available ? readdirSync(NODE_DIR).filter((f) => opOf(f) !== undefined).sort() : [];
 
-Deno.test({
-  name: "ONNX backend node tests: quantization operators bit-exact",
-  // Without the package the test is reported as ignored, except in CI, which installs it.
-  ignore: !available && !Deno.env.get("CI"),
-  fn: async (t) => {
-    assert.ok(available, `${NODE_DIR} is missing: apt-get install libonnx-testdata`);
-    for (const op of Object.values(OPS)) {
-      assert.ok(folders.some((f) => opOf(f) === op), `no ${op} test folder in ${NODE_DIR}`);
+// Without the package the test is reported as ignored (with how to install it), except in CI.
+extendedTest(
+  "ONNX backend node tests: quantization operators bit-exact",
+  ONNX_TESTDATA,
+  async (t) => {
+    {
+      assert.ok(available, `${NODE_DIR} is missing: apt-get install libonnx-testdata`);
+      for (const op of Object.values(OPS)) {
+        assert.ok(folders.some((f) => opOf(f) === op), `no ${op} test folder in ${NODE_DIR}`);
+      }
+      let ran = 0;
+      for (const folder of folders) {
+        const c = loadCase(folder, opOf(folder)!);
+        const reason = skipReason(c);
+        await t.step({
+          name: reason ? `${folder} (skipped: ${reason})` : folder,
+          ignore: reason !== undefined,
+          fn: () => {
+            runCase(c);
+            ran++;
+          },
+        });
+      }
+      assert.ok(ran > 0, "no supported quantization test folder ran");
     }
-    let ran = 0;
-    for (const folder of folders) {
-      const c = loadCase(folder, opOf(folder)!);
-      const reason = skipReason(c);
-      await t.step({
-        name: reason ? `${folder} (skipped: ${reason})` : folder,
-        ignore: reason !== undefined,
-        fn: () => {
-          runCase(c);
-          ran++;
-        },
-      });
-    }
-    assert.ok(ran > 0, "no supported quantization test folder ran");
   },
-});
+);

@@ -6,39 +6,44 @@ import { mirrorRepoDir, referencePairs, STANDINS } from "../../tests/support/mir
 import { startHubServer } from "../../tests/support/hub_server.ts";
 import { TfDistilBert } from "./distilbert.ts";
 import { loadDistilBertWeights, NoTrainableWeightsError } from "./load.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 
-Deno.test("loads safetensors and legacy pytorch_model.bin weights from the hub into tfjs", async () => {
-  const server = await startHubServer();
-  const cacheDir = await Deno.makeTempDir();
-  const settings = hubSettings({ endpoint: server.url, cacheDir });
-  try {
-    const mini = await loadDistilBertWeights(STANDINS.mini, { settings, progress: false });
-    assert.equal(mini.source, "model.safetensors");
-    assert.equal(mini.config.dim, 256);
-    const tiny = await loadDistilBertWeights(STANDINS.tiny, { settings, progress: false });
-    assert.equal(tiny.source, "pytorch_model.bin");
-    assert.deepEqual(
-      [...distilBertWeightShapes(tiny.config).keys()].filter((k) => !tiny.weights.has(k)),
-      [],
-    );
-    // The legacy checkpoint's weights reproduce PyTorch's logits in tfjs.
-    const model = await TfDistilBert.fromWeights(tiny.config, tiny.weights);
-    const [pair] = await referencePairs(STANDINS.tiny);
-    const logits = model.predict({
-      size: 1,
-      seqLen: pair.input_ids.length,
-      inputIds: pair.input_ids,
-      attentionMask: pair.input_ids.map(() => 1),
-    });
-    pair.logits.forEach((z, k) =>
-      assert.ok(Math.abs(logits[k] - z) < 1e-4, `${logits[k]} vs ${z}`)
-    );
-    model.dispose();
-  } finally {
-    await server.close();
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-});
+extendedTest(
+  "loads safetensors and legacy pytorch_model.bin weights from the hub into tfjs",
+  MIRROR,
+  async () => {
+    const server = await startHubServer();
+    const cacheDir = await Deno.makeTempDir();
+    const settings = hubSettings({ endpoint: server.url, cacheDir });
+    try {
+      const mini = await loadDistilBertWeights(STANDINS.mini, { settings, progress: false });
+      assert.equal(mini.source, "model.safetensors");
+      assert.equal(mini.config.dim, 256);
+      const tiny = await loadDistilBertWeights(STANDINS.tiny, { settings, progress: false });
+      assert.equal(tiny.source, "pytorch_model.bin");
+      assert.deepEqual(
+        [...distilBertWeightShapes(tiny.config).keys()].filter((k) => !tiny.weights.has(k)),
+        [],
+      );
+      // The legacy checkpoint's weights reproduce PyTorch's logits in tfjs.
+      const model = await TfDistilBert.fromWeights(tiny.config, tiny.weights);
+      const [pair] = await referencePairs(STANDINS.tiny);
+      const logits = model.predict({
+        size: 1,
+        seqLen: pair.input_ids.length,
+        inputIds: pair.input_ids,
+        attentionMask: pair.input_ids.map(() => 1),
+      });
+      pair.logits.forEach((z, k) =>
+        assert.ok(Math.abs(logits[k] - z) < 1e-4, `${logits[k]} vs ${z}`)
+      );
+      model.dispose();
+    } finally {
+      await server.close();
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("a repo without PyTorch weights is refused with NoTrainableWeightsError", async () => {
   const root = await Deno.makeTempDir();

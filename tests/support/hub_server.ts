@@ -1,12 +1,13 @@
 /**
  * A loopback static file server in the Hugging Face hub's URL layout, serving the read-only mirror
- * `shared/hub` (beside the repo clone) so the code that downloads from the real hub is the code
+ * `shared/hub` (beside the repo clone) or the repo's fixture hub so the code that downloads from the real hub is the code
  * tested. Faults can be injected: 401 answers, redirects, connections cut or stalled mid-body.
  *
  * @module
  */
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 
 /** Faults to inject; every predicate receives the decoded URL path (`/org/name/resolve/main/f`). */
 export interface HubServerFaults {
@@ -64,15 +65,21 @@ export interface HubServer {
   close(): Promise<void>;
 }
 
+const PROJECT_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** The fixture hub committed in the repo (`data/fixtures/shared/hub`, made by `deno task fixtures`). */
+export const FIXTURE_HUB_DIR: string = join(PROJECT_ROOT, "data", "fixtures", "shared", "hub");
+
 /**
- * The hub mirror: `HUB_MIRROR_DIR` when set, else `shared/hub` beside the project root
- * (`<clone>/../shared/hub`, as on workshop machines and in CI).
+ * The hub the tests use: `HUB_MIRROR_DIR` when set, else the full mirror `shared/hub` beside the
+ * project root (`<clone>/../shared/hub`, as on workshop machines and in CI) when it exists, else
+ * the repo's own fixture hub {@link FIXTURE_HUB_DIR}.
  */
 export function defaultHubMirrorDir(): string {
   const fromEnv = Deno.env.get("HUB_MIRROR_DIR")?.trim();
   if (fromEnv) return resolve(fromEnv);
-  const projectRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-  return resolve(projectRoot, "..", "shared", "hub");
+  const shared = resolve(PROJECT_ROOT, "..", "shared", "hub");
+  return existsSync(shared) ? shared : FIXTURE_HUB_DIR;
 }
 
 class BadPathError extends Error {}
@@ -143,9 +150,9 @@ function partialBody(data: Uint8Array, bytes: number, closed?: AbortSignal): Rea
  * import assert from "node:assert/strict";
  * import { startHubServer } from "./hub_server.ts";
  * const server = await startHubServer();
- * const response = await fetch(`${server.url}/standin/distilbert-mini-uncased-mrpc/resolve/main/config.json`);
+ * const response = await fetch(`${server.url}/datasets/nyu-mll/glue/resolve/main/mrpc/train-00000-of-00001.parquet`);
  * assert.equal(response.status, 200);
- * assert.equal(JSON.parse(await response.text()).dim, 256);
+ * assert.equal(new TextDecoder().decode((await response.bytes()).subarray(0, 4)), "PAR1");
  * await server.close();
  * ```
  */
@@ -156,8 +163,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     root = await Deno.realPath(rootPath);
   } catch {
     throw new Error(
-      `hub mirror not found at ${rootPath}: put the mirror in shared/hub beside the repo or ` +
-        "set HUB_MIRROR_DIR to its folder",
+      `hub mirror not found at ${rootPath}: put the mirror in shared/hub beside the repo, ` +
+        "set HUB_MIRROR_DIR to its folder, or unset it to use the fixture hub",
     );
   }
   const faults = options.faults ?? {};

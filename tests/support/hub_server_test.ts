@@ -1,53 +1,68 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { defaultHubMirrorDir, startHubServer } from "./hub_server.ts";
+import { existsSync } from "node:fs";
+import { defaultHubMirrorDir, FIXTURE_HUB_DIR, startHubServer } from "./hub_server.ts";
+import { STANDINS } from "./mirror.ts";
+import { extendedTest, MIRROR } from "./extended.ts";
 
-const CONFIG = "/standin/distilbert-mini-uncased-mrpc/resolve/main/config.json";
+const MINI = STANDINS.mini;
+const TINY = STANDINS.tiny;
+const CONFIG = `/${MINI}/resolve/main/config.json`;
+const size = async (path: string) =>
+  String((await Deno.stat(join(defaultHubMirrorDir(), path))).size);
 
-Deno.test("the default mirror is shared/hub beside the project root", async () => {
-  const expected = join(new URL("../../..", import.meta.url).pathname, "shared", "hub");
+Deno.test("the default mirror is shared/hub beside the project root, else the fixture hub", async () => {
+  const shared = join(new URL("../../..", import.meta.url).pathname, "shared", "hub");
+  const expected = existsSync(shared) ? shared : FIXTURE_HUB_DIR;
   if (!Deno.env.get("HUB_MIRROR_DIR")) assert.equal(defaultHubMirrorDir(), expected);
   assert.ok((await Deno.stat(join(defaultHubMirrorDir(), "README.md"))).isFile);
 });
 
-Deno.test("GET and HEAD serve mirror files with Content-Length; 404 for missing files", async () => {
-  const server = await startHubServer();
-  try {
-    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const mirror = await Deno.readFile(join(server.root, CONFIG));
-    const get = await fetch(server.url + CONFIG);
-    assert.equal(get.status, 200);
-    assert.equal(get.headers.get("content-length"), String(mirror.byteLength));
-    assert.deepEqual(new Uint8Array(await get.arrayBuffer()), mirror);
-    const head = await fetch(
-      server.url + "/standin/distilbert-mini-uncased-mrpc/resolve/main/onnx/model.onnx",
-      {
-        method: "HEAD",
-      },
-    );
-    assert.equal(head.status, 200);
-    assert.equal(head.headers.get("content-length"), "44778193");
-    const missing = await fetch(
-      server.url + "/standin/distilbert-mini-uncased-mrpc/resolve/main/nope.bin",
-    );
-    assert.equal(missing.status, 404);
-    await missing.body?.cancel();
-    const folder = await fetch(
-      server.url + "/standin/distilbert-mini-uncased-mrpc/resolve/main/onnx",
-    );
-    assert.equal(folder.status, 404);
-    await folder.body?.cancel();
-    const post = await fetch(server.url + CONFIG, { method: "POST" });
-    assert.equal(post.status, 405);
-    await post.body?.cancel();
-    assert.deepEqual(server.requests.slice(0, 2), [
-      `GET ${CONFIG}`,
-      "HEAD /standin/distilbert-mini-uncased-mrpc/resolve/main/onnx/model.onnx",
-    ]);
-  } finally {
-    await server.close();
-  }
-});
+extendedTest(
+  "GET and HEAD serve mirror files with Content-Length; 404 for missing files",
+  MIRROR,
+  async () => {
+    const server = await startHubServer();
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const mirror = await Deno.readFile(join(server.root, CONFIG));
+      const get = await fetch(server.url + CONFIG);
+      assert.equal(get.status, 200);
+      assert.equal(get.headers.get("content-length"), String(mirror.byteLength));
+      assert.deepEqual(new Uint8Array(await get.arrayBuffer()), mirror);
+      const head = await fetch(
+        server.url + `/${MINI}/resolve/main/onnx/model.onnx`,
+        {
+          method: "HEAD",
+        },
+      );
+      assert.equal(head.status, 200);
+      assert.equal(
+        head.headers.get("content-length"),
+        await size(`${MINI}/resolve/main/onnx/model.onnx`),
+      );
+      const missing = await fetch(
+        server.url + `/${MINI}/resolve/main/nope.bin`,
+      );
+      assert.equal(missing.status, 404);
+      await missing.body?.cancel();
+      const folder = await fetch(
+        server.url + `/${MINI}/resolve/main/onnx`,
+      );
+      assert.equal(folder.status, 404);
+      await folder.body?.cancel();
+      const post = await fetch(server.url + CONFIG, { method: "POST" });
+      assert.equal(post.status, 405);
+      await post.body?.cancel();
+      assert.deepEqual(server.requests.slice(0, 2), [
+        `GET ${CONFIG}`,
+        "HEAD /standin/distilbert-mini-uncased-mrpc/resolve/main/onnx/model.onnx",
+      ]);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 Deno.test("path traversal is refused", async () => {
   const server = await startHubServer();
@@ -104,12 +119,12 @@ Deno.test("faults: 401, token required, injected status, redirect, cut and stall
   });
   try {
     const unauthorized = await fetch(
-      server.url + "/standin/distilbert-mini-uncased-mrpc/resolve/main/tokenizer.json",
+      server.url + `/${MINI}/resolve/main/tokenizer.json`,
     );
     assert.equal(unauthorized.status, 401);
     await unauthorized.body?.cancel();
     const failing = await fetch(
-      server.url + "/standin/distilbert-mini-uncased-mrpc/resolve/main/vocab.txt",
+      server.url + `/${MINI}/resolve/main/vocab.txt`,
     );
     assert.equal(failing.status, 502);
     await failing.body?.cancel();
@@ -119,9 +134,12 @@ Deno.test("faults: 401, token required, injected status, redirect, cut and stall
     await redirected.body?.cancel();
 
     const cut = await fetch(
-      server.url + "/standin/distilbert-mini-uncased-mrpc/resolve/main/model.safetensors",
+      server.url + `/${MINI}/resolve/main/model.safetensors`,
     );
-    assert.equal(cut.headers.get("content-length"), "44690728");
+    assert.equal(
+      cut.headers.get("content-length"),
+      await size(`${MINI}/resolve/main/model.safetensors`),
+    );
     let received = 0;
     await assert.rejects(async () => {
       for await (const chunk of cut.body!) received += chunk.byteLength;
@@ -129,7 +147,7 @@ Deno.test("faults: 401, token required, injected status, redirect, cut and stall
     assert.equal(received, 1_000);
 
     const stalled = await fetch(
-      server.url + "/standin/distilbert-tiny-uncased-mrpc-bin/resolve/main/pytorch_model.bin",
+      server.url + `/${TINY}/resolve/main/pytorch_model.bin`,
     );
     const reader = stalled.body!.getReader();
     const first = await reader.read();

@@ -1,19 +1,24 @@
 /**
- * Test helpers: where the shared hub mirror, GLUE's MRPC TSVs and the fixtures are.
+ * Test helpers: where the hub mirror, GLUE's MRPC TSVs and the fixtures are.
  * CI clones the repo elsewhere with `shared/` beside the clone, so paths derive from the project
- * root unless `HUB_MIRROR_DIR` / `MRPC_TSV_DIR` say otherwise.
+ * root unless `HUB_MIRROR_DIR` / `MRPC_TSV_DIR` say otherwise; without `shared/` the tests use the
+ * repo's fixture hub `data/fixtures/shared/` (same layout, tiny model, MRPC sample).
  *
  * @module
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultHubMirrorDir } from "./hub_server.ts";
+import { hasFullMirror } from "./extended.ts";
 import type { TokenBatch } from "../../lib/runtime/mod.ts";
 
 /** The project root (the folder with deno.json). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** GLUE's MRPC TSV folder: `MRPC_TSV_DIR`, else `data/mrpc` beside the hub mirror. */
+/**
+ * GLUE's MRPC TSV folder: `MRPC_TSV_DIR`, else `data/mrpc` beside the hub mirror (the fixture
+ * hub has its sample there too).
+ */
 export function mrpcTsvDir(): string {
   return Deno.env.get("MRPC_TSV_DIR") ?? join(defaultHubMirrorDir(), "..", "data", "mrpc");
 }
@@ -34,13 +39,29 @@ export function fixturePath(name: string): string {
   return join(PROJECT_ROOT, "data", "fixtures", "mrpc", name);
 }
 
-/** The two stand-in models of the mirror. */
-export const STANDINS = {
-  /** Has tokenizer.json. */
+/** The full mirror's two stand-in models. */
+export const MIRROR_STANDINS = {
   mini: "standin/distilbert-mini-uncased-mrpc",
-  /** Vocab-only (vocab.txt, tokenizer_config.json, special_tokens_map.json). */
   tiny: "standin/distilbert-tiny-uncased-mrpc-bin",
 } as const;
+
+/** The fixture hub's repos: one trained tiny model in three checkpoint formats. */
+export const FIXTURE_MODELS = {
+  /** safetensors, onnx/model.onnx, tokenizer.json, vocab.txt. */
+  mini: "fixture/distilbert-tiny-mrpc",
+  /** Legacy-pickle pytorch_model.bin, vocab-only. */
+  tiny: "fixture/distilbert-tiny-mrpc-bin",
+  /** Zip pytorch_model.bin (torch ≥ 1.6), vocab-only. */
+  zip: "fixture/distilbert-tiny-mrpc-zip",
+} as const;
+
+/**
+ * The two models of the hub the tests use: the mirror's stand-ins, or on the fixture hub its
+ * models of the same shapes (tests that depend on the stand-ins' own numbers are extended).
+ */
+export const STANDINS: { mini: string; tiny: string } = hasFullMirror()
+  ? MIRROR_STANDINS
+  : { mini: FIXTURE_MODELS.mini, tiny: FIXTURE_MODELS.tiny };
 
 /** One pair of a stand-in's `reference_logits.json`. */
 export interface ReferencePair {
@@ -51,7 +72,10 @@ export interface ReferencePair {
   logits: number[];
 }
 
-/** The 32 reference pairs (first MRPC validation pairs) of a stand-in. */
+/**
+ * The reference pairs of a model: a stand-in's 32 (first MRPC validation pairs, PyTorch logits),
+ * or the fixture's 40 (its validation sample, ONNX Runtime logits).
+ */
 export async function referencePairs(repo: string): Promise<ReferencePair[]> {
   const text = await Deno.readTextFile(join(mirrorRepoDir(repo), "reference_logits.json"));
   return JSON.parse(text).pairs;

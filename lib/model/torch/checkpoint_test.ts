@@ -12,6 +12,7 @@ import {
   TorchCheckpointError,
   UnsafePickleError,
 } from "./mod.ts";
+import { extendedTest, MIRROR } from "../../../tests/support/extended.ts";
 
 const FIXTURES = new URL("../../../data/fixtures/torch/", import.meta.url);
 const ZIP = new URL("tiny_zip.pt", FIXTURES).pathname;
@@ -92,61 +93,69 @@ Deno.test("parseTorchCheckpoint: integers: 'skip' leaves integer buffers out", a
   assert.equal(weights.size, 8);
 });
 
-Deno.test("readTorchCheckpoint: the tiny stand-in's legacy pytorch_model.bin", async () => {
-  const config = parseDistilBertConfig(await Deno.readTextFile(`${TINY}/config.json`));
-  assert.deepEqual([config.dim, config.hiddenDim, config.nLayers, config.vocabSize], [
-    64,
-    256,
-    2,
-    30522,
-  ]);
-  const started = performance.now();
-  const weights = await readTorchCheckpoint(`${TINY}/pytorch_model.bin`);
-  const ms = performance.now() - started;
-  const { dim, hiddenDim: hidden } = config;
-  const expected = new Map<string, number[]>([
-    ["distilbert.embeddings.word_embeddings.weight", [config.vocabSize, dim]],
-    ["distilbert.embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, dim]],
-    ["distilbert.embeddings.LayerNorm.weight", [dim]],
-    ["distilbert.embeddings.LayerNorm.bias", [dim]],
-  ]);
-  for (let l = 0; l < config.nLayers; l++) {
-    const p = `distilbert.transformer.layer.${l}`;
-    for (const lin of ["q_lin", "k_lin", "v_lin", "out_lin"]) {
-      expected.set(`${p}.attention.${lin}.weight`, [dim, dim]);
-      expected.set(`${p}.attention.${lin}.bias`, [dim]);
+extendedTest(
+  "readTorchCheckpoint: the tiny stand-in's legacy pytorch_model.bin",
+  MIRROR,
+  async () => {
+    const config = parseDistilBertConfig(await Deno.readTextFile(`${TINY}/config.json`));
+    assert.deepEqual([config.dim, config.hiddenDim, config.nLayers, config.vocabSize], [
+      64,
+      256,
+      2,
+      30522,
+    ]);
+    const started = performance.now();
+    const weights = await readTorchCheckpoint(`${TINY}/pytorch_model.bin`);
+    const ms = performance.now() - started;
+    const { dim, hiddenDim: hidden } = config;
+    const expected = new Map<string, number[]>([
+      ["distilbert.embeddings.word_embeddings.weight", [config.vocabSize, dim]],
+      ["distilbert.embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, dim]],
+      ["distilbert.embeddings.LayerNorm.weight", [dim]],
+      ["distilbert.embeddings.LayerNorm.bias", [dim]],
+    ]);
+    for (let l = 0; l < config.nLayers; l++) {
+      const p = `distilbert.transformer.layer.${l}`;
+      for (const lin of ["q_lin", "k_lin", "v_lin", "out_lin"]) {
+        expected.set(`${p}.attention.${lin}.weight`, [dim, dim]);
+        expected.set(`${p}.attention.${lin}.bias`, [dim]);
+      }
+      expected.set(`${p}.sa_layer_norm.weight`, [dim]).set(`${p}.sa_layer_norm.bias`, [dim]);
+      expected.set(`${p}.ffn.lin1.weight`, [hidden, dim]).set(`${p}.ffn.lin1.bias`, [hidden]);
+      expected.set(`${p}.ffn.lin2.weight`, [dim, hidden]).set(`${p}.ffn.lin2.bias`, [dim]);
+      expected.set(`${p}.output_layer_norm.weight`, [dim]).set(`${p}.output_layer_norm.bias`, [
+        dim,
+      ]);
     }
-    expected.set(`${p}.sa_layer_norm.weight`, [dim]).set(`${p}.sa_layer_norm.bias`, [dim]);
-    expected.set(`${p}.ffn.lin1.weight`, [hidden, dim]).set(`${p}.ffn.lin1.bias`, [hidden]);
-    expected.set(`${p}.ffn.lin2.weight`, [dim, hidden]).set(`${p}.ffn.lin2.bias`, [dim]);
-    expected.set(`${p}.output_layer_norm.weight`, [dim]).set(`${p}.output_layer_norm.bias`, [dim]);
-  }
-  expected.set("pre_classifier.weight", [dim, dim]).set("pre_classifier.bias", [dim]);
-  expected.set("classifier.weight", [config.numLabels, dim]).set("classifier.bias", [
-    config.numLabels,
-  ]);
-  assert.deepEqual(new Set(weights.keys()), new Set(expected.keys()));
-  for (const [name, shape] of expected) {
-    const { shape: got, data } = weights.get(name)!;
-    assert.deepEqual(got, shape, name);
-    assert.equal(data.length, shape.reduce((a, b) => a * b, 1), name);
-    assert.ok(data.every(Number.isFinite), `${name} has non-finite values`);
-  }
-  // Reference values read from the same file by CPython's own pickle module + struct.
-  const lin1 = weights.get("distilbert.transformer.layer.1.ffn.lin1.weight")!.data;
-  assert.deepEqual([...lin1.slice(0, 3)], [
-    0.019163962453603745,
-    -0.020493648946285248,
-    -0.011082918383181095,
-  ]);
-  assert.equal(lin1[255 * 64 + 63], -0.021592505276203156);
-  let sum = 0;
-  for (const v of lin1) sum += v;
-  assert.ok(Math.abs(sum - 0.9328926478914354) < 1e-9, `sum ${sum}`);
-  const ln = weights.get("distilbert.transformer.layer.0.sa_layer_norm.weight")!.data;
-  assert.ok(ln.some((v) => v !== 1), "LayerNorm gains were trained, not left at 1");
-  console.log(`tiny stand-in legacy .bin (8.4 MB): ${weights.size} tensors in ${ms.toFixed(0)} ms`);
-});
+    expected.set("pre_classifier.weight", [dim, dim]).set("pre_classifier.bias", [dim]);
+    expected.set("classifier.weight", [config.numLabels, dim]).set("classifier.bias", [
+      config.numLabels,
+    ]);
+    assert.deepEqual(new Set(weights.keys()), new Set(expected.keys()));
+    for (const [name, shape] of expected) {
+      const { shape: got, data } = weights.get(name)!;
+      assert.deepEqual(got, shape, name);
+      assert.equal(data.length, shape.reduce((a, b) => a * b, 1), name);
+      assert.ok(data.every(Number.isFinite), `${name} has non-finite values`);
+    }
+    // Reference values read from the same file by CPython's own pickle module + struct.
+    const lin1 = weights.get("distilbert.transformer.layer.1.ffn.lin1.weight")!.data;
+    assert.deepEqual([...lin1.slice(0, 3)], [
+      0.019163962453603745,
+      -0.020493648946285248,
+      -0.011082918383181095,
+    ]);
+    assert.equal(lin1[255 * 64 + 63], -0.021592505276203156);
+    let sum = 0;
+    for (const v of lin1) sum += v;
+    assert.ok(Math.abs(sum - 0.9328926478914354) < 1e-9, `sum ${sum}`);
+    const ln = weights.get("distilbert.transformer.layer.0.sa_layer_norm.weight")!.data;
+    assert.ok(ln.some((v) => v !== 1), "LayerNorm gains were trained, not left at 1");
+    console.log(
+      `tiny stand-in legacy .bin (8.4 MB): ${weights.size} tensors in ${ms.toFixed(0)} ms`,
+    );
+  },
+);
 
 const EVIL_PICKLE = // pickle.dumps(<object reducing to os.system("echo pwned")>, protocol=2)
   hex("800263706f7369780a73797374656d0a7100580a0000006563686f2070776e656471018571025271032e");
@@ -205,38 +214,42 @@ function tarLike(): Uint8Array {
   return bytes;
 }
 
-Deno.test("parseTorchCheckpoint: truncated, corrupt and foreign files are named errors", async () => {
-  const tiny = await Deno.readFile(`${TINY}/pytorch_model.bin`);
-  const zip = await Deno.readFile(ZIP);
-  const entries = unzipSync(zip);
-  const shortStorage = zipSync({
-    ...entries,
-    "archive/data/0": entries["archive/data/0"].slice(0, 20),
-  });
-  const torchscript = zipSync({
-    ...entries,
-    "archive/constants.pkl": new Uint8Array([0x80, 2, 0x4e, 0x2e]),
-  });
-  const cases: [string, Uint8Array, RegExp][] = [
-    ["legacy cut inside a storage", tiny.slice(0, tiny.length - 1000), /truncated/],
-    ["legacy cut inside the pickle", tiny.slice(0, 2000), /truncated/],
-    ["zip cut in half", zip.slice(0, zip.length >> 1), /not a readable zip archive/],
-    ["zip with a short storage", shortStorage, /archive\/data\/0 holds 20 bytes.*needs 48/],
-    ["TorchScript archive", torchscript, /TorchScript/],
-    ["a safetensors file", new Uint8Array([8, 0, 0, 0, 0, 0, 0, 0, 0x7b]), /neither a zip nor/],
-    ["empty", new Uint8Array(0), /neither a zip nor/],
-    ["pre-0.4 tar checkpoint", tarLike(), /tar checkpoint of PyTorch < 0\.4/],
-  ];
-  for (const [label, bytes, pattern] of cases) {
-    assert.throws(() => parseTorchCheckpoint(bytes, "ckpt.bin"), (error: unknown) => {
-      assert.ok(error instanceof TorchCheckpointError, `${label}: ${error}`);
-      assert.match(error.message, /^ckpt\.bin/, label);
-      assert.match(error.message, pattern, label);
-      return true;
+extendedTest(
+  "parseTorchCheckpoint: truncated, corrupt and foreign files are named errors",
+  MIRROR,
+  async () => {
+    const tiny = await Deno.readFile(`${TINY}/pytorch_model.bin`);
+    const zip = await Deno.readFile(ZIP);
+    const entries = unzipSync(zip);
+    const shortStorage = zipSync({
+      ...entries,
+      "archive/data/0": entries["archive/data/0"].slice(0, 20),
     });
-  }
-  await assert.rejects(
-    readTorchCheckpoint("/nonexistent/pytorch_model.bin"),
-    /nonexistent.*cannot be read/,
-  );
-});
+    const torchscript = zipSync({
+      ...entries,
+      "archive/constants.pkl": new Uint8Array([0x80, 2, 0x4e, 0x2e]),
+    });
+    const cases: [string, Uint8Array, RegExp][] = [
+      ["legacy cut inside a storage", tiny.slice(0, tiny.length - 1000), /truncated/],
+      ["legacy cut inside the pickle", tiny.slice(0, 2000), /truncated/],
+      ["zip cut in half", zip.slice(0, zip.length >> 1), /not a readable zip archive/],
+      ["zip with a short storage", shortStorage, /archive\/data\/0 holds 20 bytes.*needs 48/],
+      ["TorchScript archive", torchscript, /TorchScript/],
+      ["a safetensors file", new Uint8Array([8, 0, 0, 0, 0, 0, 0, 0, 0x7b]), /neither a zip nor/],
+      ["empty", new Uint8Array(0), /neither a zip nor/],
+      ["pre-0.4 tar checkpoint", tarLike(), /tar checkpoint of PyTorch < 0\.4/],
+    ];
+    for (const [label, bytes, pattern] of cases) {
+      assert.throws(() => parseTorchCheckpoint(bytes, "ckpt.bin"), (error: unknown) => {
+        assert.ok(error instanceof TorchCheckpointError, `${label}: ${error}`);
+        assert.match(error.message, /^ckpt\.bin/, label);
+        assert.match(error.message, pattern, label);
+        return true;
+      });
+    }
+    await assert.rejects(
+      readTorchCheckpoint("/nonexistent/pytorch_model.bin"),
+      /nonexistent.*cannot be read/,
+    );
+  },
+);

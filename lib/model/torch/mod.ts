@@ -22,3 +22,4 @@ export * from "./tensor_ref.ts";
 export * from "./legacy.ts";
 export * from "./zip.ts";
 export * from "./checkpoint.ts";
+export * from "./writer.ts";
