@@ -6,6 +6,12 @@
  * accuracy within the criterion, and returns a {@link TuneResult} with the best model and the
  * whole history (a table in notebooks; {@link historyFigure} draws it).
  *
+ * Open for extension, each one file plus one registration, from inside or outside `lib/`:
+ * strategies ({@link registerStrategy}), sensitivity measures ({@link registerSensitivityMeasure})
+ * and recipe dimensions ({@link registerRecipeDimension}). Underneath, {@link search} is the
+ * accuracy-driven loop for any {@link SearchSpace} of model transforms (budget, criterion,
+ * history, best); `tune` is that loop over the {@link QuantizationSpace}.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
