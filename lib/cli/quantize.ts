@@ -1,17 +1,21 @@
 /**
  * `deno task quantize --model ID --approach dynamic|static [--method minmax|percentile|entropy]
  * [--samples N] [--format qdq|qoperator] [--exclude NODE,…] [--per-tensor] [--out DIR]
- * [--tune [--relative-loss 0.01] [--strategy basic|random] [--max-trials N]]`:
+ * [--tune [--relative-loss 0.01] [--strategy NAME] [--max-trials N]] [--import MODULE,…]`:
  * post-training quantization of a hub model, written in hub layout (`DIR/onnx/model_quantized.onnx`
  * beside `config.json` and the tokenizer) so `@huggingface/transformers` loads it with
- * `dtype: "q8"`.
+ * `dtype: "q8"`. `--strategy` takes any registered tuning strategy (`basic`, `random`, or one a
+ * module given with `--import` registers with `registerStrategy`); `--help` lists them.
  *
  * @module
  */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Table } from "../display/mod.ts";
 import { type Approach, quantizeWorkshopModel } from "../workshop/mod.ts";
 import type { CalibrationMethod, QuantFormat } from "../quant/mod.ts";
+import { TUNE_STRATEGIES } from "../tune/mod.ts";
 import { runCli } from "./main.ts";
 
 /** A command-line value is not one of the allowed ones. */
@@ -39,6 +43,37 @@ function positiveNumber(flag: string, value: string): number {
   return n;
 }
 
+/**
+ * The `--help` text, with the tuning strategies registered when it is called.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { quantizeUsage } from "./quantize.ts";
+ * assert.match(quantizeUsage(), /--strategy NAME/);
+ * assert.match(quantizeUsage(), /^ {4}basic +default, then recipes/m);
+ * assert.match(quantizeUsage(), /^ {4}random /m);
+ * ```
+ */
+export function quantizeUsage(): string {
+  const strategies = TUNE_STRATEGIES.values();
+  const width = Math.max(...strategies.map((s) => s.name.length));
+  return "deno task quantize --model ID --approach dynamic|static [--method minmax|percentile|entropy]\n" +
+    "  [--samples N] [--format qdq|qoperator] [--exclude NODE,...] [--per-tensor] [--out DIR]\n" +
+    "  [--tune [--relative-loss 0.01] [--strategy NAME] [--max-trials N]] [--import MODULE,...]\n\n" +
+    "--import MODULE,...  modules to load first (e.g. one that calls registerStrategy)\n" +
+    "tuning strategies (--strategy):\n" +
+    strategies.map((s) => `    ${s.name.padEnd(width)}  ${s.description ?? ""}`.trimEnd())
+      .join("\n");
+}
+
+/** Imports each module of a comma-separated `--import` list (paths relative to the cwd). */
+async function importModules(list: string | undefined): Promise<void> {
+  for (const path of list?.split(",").map((s) => s.trim()).filter(Boolean) ?? []) {
+    await import(/^[a-z]+:/.test(path) ? path : pathToFileURL(resolve(path)).href);
+  }
+}
+
 if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void> {
@@ -58,15 +93,13 @@ async function main(): Promise<void> {
       strategy: { type: "string" },
       "max-trials": { type: "string" },
       out: { type: "string" },
+      import: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+  await importModules(values.import);
   if (values.help) {
-    console.log(
-      "deno task quantize --model ID --approach dynamic|static [--method minmax|percentile|entropy]\n" +
-        "  [--samples N] [--format qdq|qoperator] [--exclude NODE,...] [--per-tensor] [--out DIR]\n" +
-        "  [--tune [--relative-loss 0.01] [--strategy basic|random] [--max-trials N]]",
-    );
+    console.log(quantizeUsage());
     return;
   }
   const approach = oneOf<Approach>("approach", values.approach, ["dynamic", "static"])!;
@@ -93,7 +126,7 @@ async function main(): Promise<void> {
         criterion: values["relative-loss"] === undefined
           ? undefined
           : { relative: positiveNumber("relative-loss", values["relative-loss"]) },
-        strategy: oneOf("strategy", values.strategy, ["basic", "random"] as const),
+        strategy: oneOf("strategy", values.strategy, TUNE_STRATEGIES.names()),
         maxTrials: values["max-trials"] === undefined
           ? undefined
           : positiveNumber("max-trials", values["max-trials"]),

@@ -8,16 +8,19 @@
 import { Figure, type PlotlyTrace } from "../display/mod.ts";
 import { describeCriterion } from "./criterion.ts";
 import { describeRecipe } from "./recipes.ts";
-import type { TunePhase } from "./types.ts";
 import type { TuneResult } from "./result.ts";
 
-const SYMBOLS: Record<TunePhase, string> = {
+/** Markers of the built-in strategies' phases. */
+const SYMBOLS: Record<string, string> = {
   default: "circle",
   recipe: "diamond",
   "block-fallback": "square",
   "op-fallback": "triangle-up",
   random: "x",
 };
+
+/** Markers for phases other strategies name, given in order of first appearance. */
+const SPARE_SYMBOLS = ["star", "hexagon", "pentagon", "cross", "triangle-down", "hourglass"];
 
 /**
  * A plotly figure of `result.history`.
@@ -45,6 +48,9 @@ export function historyFigure(
   >,
 ): Figure {
   const phases = [...new Set(result.history.map((t) => t.phase))];
+  const spare = phases.filter((phase) => !(phase in SYMBOLS));
+  const symbol = (phase: string) =>
+    SYMBOLS[phase] ?? SPARE_SYMBOLS[spare.indexOf(phase) % SPARE_SYMBOLS.length];
   const traces: PlotlyTrace[] = phases.map((phase) => {
     const trials = result.history.filter((t) => t.phase === phase);
     return {
@@ -58,7 +64,7 @@ export function historyFigure(
         (t.agreement === undefined ? "" : `<br>agreement ${t.agreement.toFixed(4)}`)
       ),
       hovertemplate: "trial %{x}: accuracy %{y:.4f}<br>%{text}<extra></extra>",
-      marker: { symbol: SYMBOLS[phase] ?? "circle", size: 10 },
+      marker: { symbol: symbol(phase), size: 10 },
     };
   });
   const span = [-0.5, Math.max(result.history.length - 0.5, 0.5)];

@@ -6,6 +6,12 @@
  * accuracy within the criterion, and returns a {@link TuneResult} with the best model and the
  * whole history (a table in notebooks; {@link historyFigure} draws it).
  *
+ * Open for extension, each one file plus one registration, from inside or outside `lib/`:
+ * strategies ({@link registerStrategy}), sensitivity measures ({@link registerSensitivityMeasure})
+ * and recipe dimensions ({@link registerRecipeDimension}). Underneath, {@link search} is the
+ * accuracy-driven loop for any {@link SearchSpace} of model transforms (budget, criterion,
+ * history, best); `tune` is that loop over the {@link QuantizationSpace}.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -17,16 +23,27 @@
  * @module
  */
 export * from "./errors.ts";
+export * from "./registry.ts";
 export * from "./criterion.ts";
-export * from "./rng.ts";
 export * from "./groups.ts";
+export * from "./recipe_dimension.ts";
+export * from "./recipe_calibration.ts";
+export * from "./recipe_per_channel.ts";
+export * from "./recipe_activation_symmetric.ts";
 export * from "./recipes.ts";
 export * from "./types.ts";
 export * from "./latency.ts";
+export * from "./search_space.ts";
+export * from "./search_loop.ts";
+export * from "./search.ts";
 export * from "./sensitivity.ts";
+export * from "./sensitivity_measure.ts";
+export * from "./sensitivity_logit_mse.ts";
+export * from "./sensitivity_accuracy_drop.ts";
 export * from "./evaluator.ts";
 export * from "./strategy.ts";
-export * from "./context.ts";
+export * from "./quantization_space.ts";
+export * from "./tune_context.ts";
 export * from "./strategy_basic.ts";
 export * from "./strategy_random.ts";
 export * from "./result.ts";

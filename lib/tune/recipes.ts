@@ -1,15 +1,21 @@
 /**
- * Recipes: the quantization settings the tuner varies besides fallbacks — the calibration
- * method (static; ranges re-derived from the stored histograms, no new calibration pass),
- * per-channel weights, and symmetric activations (static).
+ * Recipes: the quantization settings the tuner varies besides fallbacks, one value per
+ * registered recipe dimension (`recipe_dimension.ts`): the calibration method (static; ranges
+ * re-derived from the stored histograms, no new calibration pass), per-channel weights, and
+ * symmetric activations (static), plus any dimension registered with `registerRecipeDimension`.
  *
  * @module
  */
 
 import type { CalibrationMethod, QuantOptions } from "../quant/mod.ts";
 import { TuneOptionsError } from "./errors.ts";
+import { type QuantTarget, RECIPE_DIMENSIONS, type RecipeDimension } from "./recipe_dimension.ts";
+// The built-in dimensions register themselves, in this order (the tuning order).
+import "./recipe_calibration.ts";
+import "./recipe_per_channel.ts";
+import "./recipe_activation_symmetric.ts";
 
-/** One point of the recipe space. */
+/** One point of the recipe space: a value per dimension (dimensions that do not apply left out). */
 export interface Recipe {
   /** Calibration method of the activation ranges (static only). */
   calibration?: CalibrationMethod;
@@ -17,6 +23,8 @@ export interface Recipe {
   perChannel: boolean;
   /** Symmetric activation ranges and zero points (static only). */
   activationSymmetric?: boolean;
+  /** Values of registered dimensions. */
+  [dimension: string]: unknown;
 }
 
 /** The values each recipe dimension may take; the first value of each is the default. */
@@ -24,18 +32,20 @@ export interface RecipeSpace {
   calibration: CalibrationMethod[];
   perChannel: boolean[];
   activationSymmetric: boolean[];
+  /** Values of registered dimensions. */
+  [dimension: string]: unknown[];
 }
 
-/** A dimension of the space. */
-export type RecipeDimension = keyof RecipeSpace;
-
-const METHODS: CalibrationMethod[] = ["minmax", "percentile", "entropy"];
+/** The dimensions a run varies: the registered ones unless given. */
+function dimensionsOf(dimensions?: readonly RecipeDimension[]): readonly RecipeDimension[] {
+  return dimensions ?? RECIPE_DIMENSIONS.values();
+}
 
 /**
- * The recipe space of an approach. Static: calibration method × per-channel × symmetric
- * activations; dynamic: per-channel only. Defaults come first: the calibration's method and the
- * base quantization options; `overrides` replace whole dimensions (their first value becomes
- * the default).
+ * The recipe space of an approach, one entry per dimension (registered ones by default).
+ * Static: calibration method × per-channel × symmetric activations; dynamic: per-channel only.
+ * Defaults come first: the calibration's method and the base quantization options; `overrides`
+ * replace whole dimensions (their first value becomes the default).
  *
  * @example
  * ```ts
@@ -45,63 +55,56 @@ const METHODS: CalibrationMethod[] = ["minmax", "percentile", "entropy"];
  * assert.deepEqual(s.calibration, ["percentile", "minmax", "entropy"]);
  * assert.deepEqual(s.perChannel, [true, false]);
  * assert.deepEqual(recipeSpace("dynamic").activationSymmetric, []);
+ * assert.throws(() => recipeSpace("static", {}, { bits: [4] }), /unknown recipe dimension "bits"/);
  * ```
  */
 export function recipeSpace(
   approach: "static" | "dynamic",
   defaults: { calibration?: CalibrationMethod; quant?: QuantOptions } = {},
   overrides: Partial<RecipeSpace> = {},
+  dimensions?: readonly RecipeDimension[],
 ): RecipeSpace {
-  const method = defaults.calibration ?? "minmax";
-  const perChannel = defaults.quant?.perChannel ?? true;
-  const symmetric = defaults.quant?.activationSymmetric ?? false;
-  const space: RecipeSpace = {
-    calibration: approach === "static" ? [method, ...METHODS.filter((m) => m !== method)] : [],
-    perChannel: [perChannel, !perChannel],
-    activationSymmetric: approach === "static" ? [symmetric, !symmetric] : [],
-  };
-  for (const [key, values] of Object.entries(overrides) as [RecipeDimension, unknown[]][]) {
+  const dims = dimensionsOf(dimensions);
+  const context = { approach, calibration: defaults.calibration, quant: defaults.quant ?? {} };
+  const space = {} as RecipeSpace;
+  for (const dim of dims) space[dim.name] = applies(dim, approach) ? dim.values(context) : [];
+  for (const [key, values] of Object.entries(overrides)) {
     if (values === undefined) continue;
-    if (approach === "dynamic" && key !== "perChannel" && values.length > 0) {
+    const dim = dims.find((d) => d.name === key);
+    if (!dim) {
+      const known = dims.map((d) => `"${d.name}"`).join(", ");
+      throw new TuneOptionsError(`space: unknown recipe dimension "${key}"; use one of ${known}.`);
+    }
+    if (!applies(dim, approach) && Array.isArray(values) && values.length > 0) {
       throw new TuneOptionsError(
-        `space.${key} applies to static quantization only; drop it for approach "dynamic".`,
+        `space.${key} applies to ${
+          dim.approaches!.join(", ")
+        } quantization only; drop it for approach "${approach}".`,
       );
     }
-    if (!Array.isArray(values) || (key === "perChannel" && values.length === 0)) {
+    if (!Array.isArray(values) || (applies(dim, approach) && values.length === 0)) {
       throw new TuneOptionsError(`space.${key} must be a non-empty array of values.`);
     }
-    if (key === "calibration" && values.some((m) => !METHODS.includes(m as CalibrationMethod))) {
-      throw new TuneOptionsError(
-        `space.calibration ${JSON.stringify(values)}: use "minmax", "percentile" or "entropy".`,
-      );
-    }
-    (space[key] as unknown[]) = [...new Set(values)];
-  }
-  if (
-    approach === "static" &&
-    (space.calibration.length === 0 || space.activationSymmetric.length === 0)
-  ) {
-    throw new TuneOptionsError(
-      "space.calibration and space.activationSymmetric need a value for static tuning.",
-    );
+    dim.check?.(values);
+    space[key] = [...new Set(values)];
   }
   return space;
 }
 
+function applies(dim: RecipeDimension, approach: "static" | "dynamic"): boolean {
+  return dim.approaches === undefined || dim.approaches.includes(approach);
+}
+
 /** The default recipe: the first value of each dimension. */
 export function defaultRecipe(space: RecipeSpace): Recipe {
-  return pruneRecipe({
-    calibration: space.calibration[0],
-    perChannel: space.perChannel[0],
-    activationSymmetric: space.activationSymmetric[0],
-  });
+  const recipe: Record<string, unknown> = {};
+  for (const [name, values] of Object.entries(space)) recipe[name] = values[0];
+  return pruneRecipe(recipe as Recipe);
 }
 
 /** The dimensions with more than one value, in tuning order. */
-export function recipeDimensions(space: RecipeSpace): RecipeDimension[] {
-  return (["calibration", "perChannel", "activationSymmetric"] as const).filter((k) =>
-    space[k].length > 1
-  );
+export function recipeDimensions(space: RecipeSpace): string[] {
+  return Object.keys(space).filter((name) => space[name].length > 1);
 }
 
 /**
@@ -118,29 +121,57 @@ export function recipeDimensions(space: RecipeSpace): RecipeDimension[] {
  * assert.equal(describeRecipe({ perChannel: true }), "per-channel");
  * ```
  */
-export function describeRecipe(recipe: Recipe): string {
-  return [
-    recipe.calibration,
-    recipe.perChannel ? "per-channel" : "per-tensor",
-    recipe.activationSymmetric === undefined
-      ? undefined
-      : recipe.activationSymmetric
-      ? "symmetric act."
-      : "asymmetric act.",
-  ].filter(Boolean).join(" · ");
+export function describeRecipe(recipe: Recipe, dimensions?: readonly RecipeDimension[]): string {
+  return dimensionsOf(dimensions)
+    .map((dim) => recipe[dim.name] === undefined ? undefined : dim.describe(recipe[dim.name]))
+    .filter(Boolean).join(" · ");
 }
 
-/** A stable key of a recipe. */
-export function recipeKey(recipe: Recipe): string {
-  return `${recipe.calibration ?? "-"}|${recipe.perChannel}|${recipe.activationSymmetric ?? "-"}`;
+/**
+ * A stable key of a recipe: each dimension's encoded value (`-` when left out), joined by `|`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recipeKey } from "./recipes.ts";
+ * assert.equal(recipeKey({ perChannel: true }), "-|true|-");
+ * assert.equal(recipeKey({ calibration: "entropy", perChannel: false }), "entropy|false|-");
+ * ```
+ */
+export function recipeKey(recipe: Recipe, dimensions?: readonly RecipeDimension[]): string {
+  return dimensionsOf(dimensions)
+    .map((dim) => recipe[dim.name] === undefined ? "-" : dim.encode(recipe[dim.name]))
+    .join("|");
 }
 
 /** The recipe without the dimensions left undefined. */
 export function pruneRecipe(recipe: Recipe): Recipe {
-  const out: Recipe = { perChannel: recipe.perChannel };
-  if (recipe.calibration !== undefined) out.calibration = recipe.calibration;
-  if (recipe.activationSymmetric !== undefined) {
-    out.activationSymmetric = recipe.activationSymmetric;
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(recipe)) if (value !== undefined) out[name] = value;
+  return out as Recipe;
+}
+
+/**
+ * Applies every value of `recipe` to a quantization config (in place) and returns it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyRecipe } from "./recipes.ts";
+ * const target = applyRecipe({ calibration: "entropy", perChannel: false }, {
+ *   options: {}, ranges: { method: "minmax", symmetric: false },
+ * });
+ * assert.deepEqual(target, { options: { perChannel: false }, ranges: { method: "entropy", symmetric: false } });
+ * ```
+ */
+export function applyRecipe(
+  recipe: Recipe,
+  target: QuantTarget,
+  dimensions?: readonly RecipeDimension[],
+): QuantTarget {
+  for (const dim of dimensionsOf(dimensions)) {
+    const value = recipe[dim.name];
+    if (value !== undefined) dim.apply(value, target);
   }
-  return out;
+  return target;
 }

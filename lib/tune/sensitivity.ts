@@ -23,11 +23,12 @@ export interface SensitivityEntry {
   /** Larger is more sensitive. */
   score: number;
   /**
-   * `"logit-mse"`: mean squared logit error vs FP32 with only this group quantized;
-   * `"accuracy-drop"`: FP32 accuracy minus the accuracy with only this group quantized (when
-   * no calibration batches are at hand), plus 0.001 × disagreement to break ties.
+   * The registered measure (`sensitivity_measure.ts`): `"logit-mse"`, mean squared logit error
+   * vs FP32 with only this group quantized; `"accuracy-drop"`, FP32 accuracy minus the accuracy
+   * with only this group quantized (when no calibration batches are at hand), plus 0.001 ×
+   * disagreement to break ties; or any other registered one.
    */
-  measure: "logit-mse" | "accuracy-drop";
+  measure: string;
 }
 
 /** Compares a model's first output with FP32's on fixed batches. */

@@ -1,21 +1,26 @@
 /**
- * Tuning strategies: one per file (`strategy_basic.ts`, `strategy_random.ts`) in a registry, as
- * Intel Neural Compressor organizes its strategies. A strategy proposes candidates to the
- * {@link TuneContext}, which runs them as trials and keeps the budget.
+ * Tuning strategies: one per file (`strategy_basic.ts`, `strategy_random.ts`, or a file of your
+ * own, inside or outside `lib/`), each registered with {@link registerStrategy}, as Intel Neural
+ * Compressor organizes its strategies. A strategy proposes candidates to the
+ * {@link TuneContext}, which runs them as trials and keeps the budget; `tune({ strategy })` and
+ * `deno task quantize --strategy` take any registered name.
  *
  * @module
  */
 
-import type { TuneContext } from "./context.ts";
-import { TuneOptionsError } from "./errors.ts";
+import type { TuneContext } from "./tune_context.ts";
+import { Registry } from "./registry.ts";
 
-/** A search over the configuration space. */
+/** A search over the quantization configuration space. */
 export interface TuneStrategy {
-  /** Name in the history table and messages. */
+  /** Name in the registry, the history table and messages. */
   readonly name: string;
+  /** One line for `--help` and listings. */
+  readonly description?: string;
   /**
    * Runs trials through `ctx.run` until one meets the criterion (`trial.met`), the space is
-   * exhausted, or `ctx.run` returns undefined (budget spent).
+   * exhausted, or `ctx.run` returns undefined (budget spent). A strategy names the phase of each
+   * candidate (any string; the history chart gives each phase its own marker).
    */
   run(ctx: TuneContext): Promise<void>;
 }
@@ -32,39 +37,40 @@ export interface TuneStrategy {
  * assert.throws(() => registry.get("bayesian"), /unknown tuning strategy "bayesian"/);
  * ```
  */
-export class StrategyRegistry {
-  readonly #strategies = new Map<string, TuneStrategy>();
-
+export class StrategyRegistry extends Registry<TuneStrategy> {
   constructor(strategies: Iterable<TuneStrategy> = []) {
-    for (const s of strategies) this.register(s);
+    super("tuning strategy", strategies, {
+      hint: "(or register your own { name, run } with registerStrategy)",
+    });
   }
+}
 
-  /** Adds a strategy; throws when the name is taken. */
-  register(strategy: TuneStrategy): this {
-    if (this.#strategies.has(strategy.name)) {
-      throw new TuneOptionsError(
-        `a tuning strategy named "${strategy.name}" is already registered.`,
-      );
-    }
-    this.#strategies.set(strategy.name, strategy);
-    return this;
-  }
+/** The strategies `tune` knows by name; `basic` and `random` register themselves on import. */
+export const TUNE_STRATEGIES: StrategyRegistry = new StrategyRegistry();
 
-  /** The strategy of `name`, or a {@link TuneOptionsError} listing the known ones. */
-  get(name: string): TuneStrategy {
-    const strategy = this.#strategies.get(name);
-    if (!strategy) {
-      throw new TuneOptionsError(
-        `unknown tuning strategy "${name}"; use one of ${
-          this.names().map((n) => `"${n}"`).join(", ")
-        } ` +
-          "or pass your own { name, run }.",
-      );
-    }
-    return strategy;
-  }
+/**
+ * Registers a strategy under its name, so `tune({ strategy: name })` and
+ * `deno task quantize --strategy name` find it. Throws when the name is taken.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { registerStrategy, TUNE_STRATEGIES } from "./mod.ts";
+ * registerStrategy({
+ *   name: "default-only",
+ *   async run(ctx) {
+ *     await ctx.run({ phase: "default", recipe: ctx.defaultRecipe });
+ *   },
+ * });
+ * assert.ok(TUNE_STRATEGIES.names().includes("default-only"));
+ * ```
+ */
+export function registerStrategy(strategy: TuneStrategy): TuneStrategy {
+  TUNE_STRATEGIES.register(strategy);
+  return strategy;
+}
 
-  names(): string[] {
-    return [...this.#strategies.keys()];
-  }
+/** The strategy of `nameOrStrategy`: a registered name, or a strategy object as is. */
+export function resolveStrategy(nameOrStrategy: string | TuneStrategy): TuneStrategy {
+  return typeof nameOrStrategy === "object" ? nameOrStrategy : TUNE_STRATEGIES.get(nameOrStrategy);
 }

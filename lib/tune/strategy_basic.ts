@@ -20,16 +20,17 @@
  * @module
  */
 
-import type { Candidate, TuneContext } from "./context.ts";
-import { compareTrials } from "./context.ts";
 import type { FallbackGroup } from "./groups.ts";
+import type { Candidate } from "./quantization_space.ts";
 import { type Recipe, recipeDimensions, recipeKey } from "./recipes.ts";
-import type { TuneStrategy } from "./strategy.ts";
+import { registerStrategy, type TuneStrategy } from "./strategy.ts";
+import { compareTrials, type TuneContext } from "./tune_context.ts";
 import type { Trial } from "./types.ts";
 
-/** The `basic` strategy. */
-export const basicStrategy: TuneStrategy = {
+/** The `basic` strategy (registered as `"basic"`). */
+export const basicStrategy: TuneStrategy = registerStrategy({
   name: "basic",
+  description: "default, then recipes, then FP32 fallback by block and by op, most sensitive first",
   async run(ctx) {
     const first = await ctx.run({ phase: "default", recipe: ctx.defaultRecipe });
     if (!first || first.met) return;
@@ -39,7 +40,7 @@ export const basicStrategy: TuneStrategy = {
     if (blocks === "stop") return;
     await opFallback(ctx, blocks.recipe, blocks.met);
   },
-};
+});
 
 /** Phase 2; the best recipe, or undefined when a trial met the criterion or the budget ended. */
 async function tuneRecipe(

@@ -8,17 +8,19 @@
  * @module
  */
 
-import type { Candidate, TuneContext } from "./context.ts";
 import type { FallbackGroup } from "./groups.ts";
+import type { Candidate } from "./quantization_space.ts";
 import { pruneRecipe, type Recipe } from "./recipes.ts";
-import type { TuneStrategy } from "./strategy.ts";
+import { registerStrategy, type TuneStrategy } from "./strategy.ts";
+import type { TuneContext } from "./tune_context.ts";
 
 /** Draws without anything new before the space counts as exhausted. */
 const MAX_REDRAWS = 200;
 
-/** The `random` strategy. */
-export const randomStrategy: TuneStrategy = {
+/** The `random` strategy (registered as `"random"`). */
+export const randomStrategy: TuneStrategy = registerStrategy({
   name: "random",
+  description: "the default, then seeded random recipes and fallback sets, never repeated",
   async run(ctx) {
     const first = await ctx.run({ phase: "default", recipe: ctx.defaultRecipe });
     if (!first || first.met) return;
@@ -35,17 +37,15 @@ export const randomStrategy: TuneStrategy = {
       if (!trial || trial.met) return;
     }
   },
-};
+});
 
 function draw(ctx: TuneContext, blocks: FallbackGroup[], ops: FallbackGroup[]): Candidate {
   const { rng, space } = ctx;
-  const recipe: Recipe = pruneRecipe({
-    calibration: space.calibration.length > 0 ? rng.pick(space.calibration) : undefined,
-    perChannel: rng.pick(space.perChannel),
-    activationSymmetric: space.activationSymmetric.length > 0
-      ? rng.pick(space.activationSymmetric)
-      : undefined,
-  });
+  const drawn: Record<string, unknown> = {};
+  for (const { name } of ctx.dimensions) {
+    if (space[name].length > 0) drawn[name] = rng.pick(space[name]);
+  }
+  const recipe: Recipe = pruneRecipe(drawn as Recipe);
   const useFallback = rng.next() >= 0.25;
   const units = blocks.length > 1 && rng.next() < 0.5 ? blocks : ops;
   if (!useFallback || units.length < 2) return { phase: "random", recipe };

@@ -10,49 +10,44 @@
 
 import { fuse, QUANTIZATION_FRIENDLY_PASSES } from "../fuse/mod.ts";
 import type { Model } from "../onnx/mod.ts";
-import { progressReporter } from "../progress/mod.ts";
 import {
   calibrate,
   type CalibrationInput,
   type CalibrationReader,
   type CalibrationResult,
+  type QuantReport,
 } from "../quant/mod.ts";
-import {
-  checkCriterion,
-  criterionThreshold,
-  DEFAULT_CRITERION,
-  describeCriterion,
-} from "./criterion.ts";
-import { TuneContext } from "./context.ts";
-import { forgetBytes, rememberBytes } from "./encoded.ts";
-import { TuneError, TuneOptionsError } from "./errors.ts";
+import { checkCriterion, DEFAULT_CRITERION, describeCriterion } from "./criterion.ts";
+import { TuneOptionsError } from "./errors.ts";
 import { blockOf } from "./groups.ts";
-import { type LatencyProbe, latencyProbe } from "./latency.ts";
+import { latencyProbe } from "./latency.ts";
+import { type Candidate, QuantizationSpace, type QuantTrialRecord } from "./quantization_space.ts";
+import { RECIPE_DIMENSIONS } from "./recipe_dimension.ts";
 import { defaultRecipe, describeRecipe, recipeSpace } from "./recipes.ts";
 import { TuneResult } from "./result.ts";
-import { createTuneRng } from "./rng.ts";
-import { outputErrorProbe } from "./sensitivity.ts";
-import { StrategyRegistry, type TuneStrategy } from "./strategy.ts";
-import { basicStrategy } from "./strategy_basic.ts";
-import { randomStrategy } from "./strategy_random.ts";
+import { checkSearchOptions, DEFAULT_MAX_TRIALS, search } from "./search.ts";
+import type { SearchLoop } from "./search_loop.ts";
+import { SENSITIVITY_MEASURES, type SensitivityMeasure } from "./sensitivity_measure.ts";
+import { resolveStrategy, TUNE_STRATEGIES, type TuneStrategy } from "./strategy.ts";
+import { TuneContext } from "./tune_context.ts";
 import type { StopReason, TuneBaseline, TuneOptions } from "./types.ts";
+// The built-in strategies and sensitivity measures register themselves, in this order.
+import "./strategy_basic.ts";
+import "./strategy_random.ts";
+import "./sensitivity_logit_mse.ts";
+import "./sensitivity_accuracy_drop.ts";
 
-/** The built-in strategies: `basic` and `random`. */
-export const TUNE_STRATEGIES: StrategyRegistry = new StrategyRegistry([
-  basicStrategy,
-  randomStrategy,
-]);
+export { DEFAULT_MAX_TRIALS, TUNE_STRATEGIES };
 
-/** Default of {@link TuneOptions.maxTrials}. */
-export const DEFAULT_MAX_TRIALS = 100;
 /** Default number of calibration batches sensitivity is measured on. */
 export const DEFAULT_SENSITIVITY_BATCHES = 4;
 
 /**
  * Quantizes `options.model` trial after trial until a configuration meets the accuracy
- * criterion (see {@link TuneOptions}); returns the best trial, its model and the history.
- * Deterministic for a fixed seed (up to the time budget). Never throws because nothing met the
- * criterion: `met` is false and `message` says what was tried.
+ * criterion (see {@link TuneOptions}); returns the best trial, its model and the history. It is
+ * the generic `search` loop over the {@link QuantizationSpace}, driven by a registered
+ * {@link TuneStrategy}. Deterministic for a fixed seed (up to the time budget). Never throws
+ * because nothing met the criterion: `met` is false and `message` says what was tried.
  *
  * @example
  * ```ts
@@ -77,78 +72,73 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const started = performance.now();
   const approach = options.approach ?? "static";
   const maxTrials = options.maxTrials ?? DEFAULT_MAX_TRIALS;
-  checkOptions(options, approach, maxTrials);
-  const criterion = options.criterion ?? DEFAULT_CRITERION;
-  checkCriterion(criterion);
-  const strategy: TuneStrategy = typeof options.strategy === "object"
-    ? options.strategy
-    : TUNE_STRATEGIES.get(options.strategy ?? "basic");
+  checkOptions(options, approach);
+  const strategy: TuneStrategy = resolveStrategy(options.strategy ?? "basic");
   const work = prepareModel(options);
   const latency = options.latency === false
     ? undefined
     : latencyProbe(work, options.latency ?? {}, options.session);
-  const baseline = await measureBaseline(options, latency);
   const { calibration, sensitivityBatches } = await prepareCalibration(options, approach, work);
-  const probe = sensitivityBatches.length > 0
-    ? await outputErrorProbe(work, sensitivityBatches, options.session)
-    : undefined;
-  const space = recipeSpace(
+  const measure = sensitivityMeasure(options, sensitivityBatches.length);
+  const dimensions = RECIPE_DIMENSIONS.values();
+  const recipes = recipeSpace(
     approach,
     { calibration: calibration?.method, quant: options.quant },
     options.space,
+    dimensions,
   );
-  const threshold = criterionThreshold(baseline.accuracy, criterion);
-  const progress = progressReporter(options.progress, {
-    label: `tune (${strategy.name})`,
-    total: Number.isFinite(maxTrials) ? maxTrials : undefined,
-    unit: "trials",
-  });
-  const ctx = new TuneContext({
+  const initial = defaultRecipe(recipes);
+  const space = new QuantizationSpace({
     approach,
     model: work,
-    evaluate: options.evaluate,
-    criterion,
-    baseline,
     calibration,
     quant: options.quant ?? {},
+    defaultRecipe: initial,
+  });
+  let ctx: TuneContext | undefined;
+  const outcome = await search({
+    model: options.model,
     space,
-    defaultRecipe: defaultRecipe(space),
-    groupBy: options.groupBy ?? blockOf,
-    probe,
-    latency,
+    strategy: {
+      name: strategy.name,
+      run: (loop: SearchLoop<Candidate, QuantTrialRecord, QuantReport>) => {
+        ctx = new TuneContext(loop, {
+          space,
+          recipes,
+          dimensions,
+          defaultRecipe: initial,
+          groupBy: options.groupBy ?? blockOf,
+          measure,
+          sensitivityBatches,
+          session: options.session,
+        });
+        return strategy.run(ctx);
+      },
+    },
+    evaluate: options.evaluate,
+    criterion: options.criterion,
     maxTrials,
-    deadline: started + (options.timeBudgetSeconds ?? Infinity) * 1000,
-    rng: createTuneRng(options.seed ?? 0),
-    progress,
+    timeBudgetSeconds: options.timeBudgetSeconds,
+    startedAt: started,
+    seed: options.seed,
+    latency: latency ?? false,
+    session: options.session,
+    progress: options.progress,
+    label: `tune (${strategy.name})`,
     onTrial: options.onTrial,
-  }, threshold);
-  try {
-    await strategy.run(ctx);
-  } catch (error) {
-    progress.fail(error);
-    throw error;
-  }
-  progress.done();
-  const best = ctx.best;
-  if (!best) {
-    throw new TuneError(
-      `strategy "${strategy.name}" ran no trial: a strategy must call ctx.run at least once.`,
-    );
-  }
-  const stopReason: StopReason = best.trial.met ? "met" : ctx.stopReason ?? "exhausted";
-  const history = [...ctx.history];
+  });
   const result = {
-    met: best.trial.met,
-    best: best.trial,
-    model: best.model,
-    report: best.report,
-    baseline,
-    history,
-    strategy: strategy.name,
-    criterion,
-    threshold,
-    stopReason,
-    sensitivity: ctx.measuredSensitivity(),
+    met: outcome.met,
+    best: outcome.best,
+    model: outcome.model,
+    report: outcome.artifact,
+    baseline: outcome.baseline,
+    history: outcome.history,
+    strategy: outcome.strategy,
+    criterion: outcome.criterion,
+    threshold: outcome.threshold,
+    stopReason: outcome.stopReason,
+    sensitivity: ctx!.measuredSensitivity(),
     calibration,
     seconds: (performance.now() - started) / 1000,
   };
@@ -156,25 +146,29 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     ...result,
     message: describeOutcome({
       ...result,
-      quantizable: ctx.quantizableNodes().length,
+      quantizable: space.quantizableNodes().length,
       maxTrials,
       timeBudgetSeconds: options.timeBudgetSeconds,
     }),
   });
 }
 
-function checkOptions(options: TuneOptions, approach: string, maxTrials: number): void {
-  if (!options.model?.graph) {
+/** The measure of `options.sensitivity.measure`, or the default for the batches at hand. */
+function sensitivityMeasure(options: TuneOptions, batches: number): SensitivityMeasure {
+  const chosen = options.sensitivity?.measure ?? (batches > 0 ? "logit-mse" : "accuracy-drop");
+  const measure = typeof chosen === "object" ? chosen : SENSITIVITY_MEASURES.get(chosen);
+  if (measure.needsBatches && batches === 0) {
     throw new TuneOptionsError(
-      "options.model must be an ONNX Model (readModel, buildDistilBert…).",
+      `sensitivity measure "${measure.name}" needs batches: pass sensitivity: { batches } or ` +
+        'calibration batches, or choose a measure that needs none ("accuracy-drop").',
     );
   }
-  if (typeof options.evaluate !== "function") {
-    throw new TuneOptionsError(
-      "options.evaluate must be a function (model) => Promise<{ accuracy }>; " +
-        "use classifierEvaluator({ batches }) for labelled token batches.",
-    );
-  }
+  return measure;
+}
+
+function checkOptions(options: TuneOptions, approach: string): void {
+  checkSearchOptions(options);
+  checkCriterion(options.criterion ?? DEFAULT_CRITERION);
   if (approach !== "static" && approach !== "dynamic") {
     throw new TuneOptionsError(`approach "${approach}" is unknown; use "static" or "dynamic".`);
   }
@@ -183,13 +177,6 @@ function checkOptions(options: TuneOptions, approach: string, maxTrials: number)
       "static tuning needs options.calibration: calibration batches (e.g. MRPC train batches " +
         'from prepareMrpc) or a CalibrationResult; or use approach: "dynamic".',
     );
-  }
-  if (!(maxTrials >= 1) || (Number.isFinite(maxTrials) && !Number.isInteger(maxTrials))) {
-    throw new TuneOptionsError(`maxTrials ${maxTrials} must be a positive integer (or Infinity).`);
-  }
-  const budget = options.timeBudgetSeconds;
-  if (budget !== undefined && !(budget > 0)) {
-    throw new TuneOptionsError(`timeBudgetSeconds ${budget} must be a positive number of seconds.`);
   }
 }
 
@@ -203,33 +190,6 @@ function prepareModel(options: TuneOptions): Model {
     ).model;
   }
   return options.transform ? options.transform(model) : model;
-}
-
-async function measureBaseline(
-  options: TuneOptions,
-  latency: LatencyProbe | undefined,
-): Promise<TuneBaseline> {
-  const bytes = rememberBytes(options.model);
-  try {
-    const metrics = await options.evaluate(options.model);
-    if (typeof metrics?.accuracy !== "number" || !Number.isFinite(metrics.accuracy)) {
-      throw new TuneError(
-        `evaluate returned accuracy ${metrics?.accuracy} for the FP32 model; it must resolve ` +
-          "to { accuracy: number, … } with a finite accuracy.",
-      );
-    }
-    const plain: Record<string, number> = {};
-    for (const [k, v] of Object.entries(metrics)) if (typeof v === "number") plain[k] = v;
-    return {
-      accuracy: metrics.accuracy,
-      f1: metrics.f1,
-      latencyMs: latency ? await latency.measure(bytes) : undefined,
-      sizeBytes: bytes.byteLength,
-      metrics: plain,
-    };
-  } finally {
-    forgetBytes(options.model);
-  }
 }
 
 function isCalibrationResult(value: unknown): value is CalibrationResult {

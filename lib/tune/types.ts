@@ -18,6 +18,8 @@ import type { AccuracyCriterion } from "./criterion.ts";
 import type { GroupBy } from "./groups.ts";
 import type { TrialLatencyOptions } from "./latency.ts";
 import type { Recipe, RecipeSpace } from "./recipes.ts";
+import type { TrialMeasures } from "./search_loop.ts";
+import type { SensitivityMeasure } from "./sensitivity_measure.ts";
 import type { TuneStrategy } from "./strategy.ts";
 
 /** What an evaluation function returns: `accuracy` (the tuned metric) and any other numbers. */
@@ -33,8 +35,11 @@ export interface TuneMetrics {
 /** Scores a model (FP32 first, then every trial's quantized model). */
 export type TuneEvaluate = (model: Model) => Promise<TuneMetrics>;
 
-/** The part of a trial's config a strategy chooses. */
-export type TunePhase = "default" | "recipe" | "block-fallback" | "op-fallback" | "random";
+/**
+ * The part of the search a trial belongs to. Strategies name their own phases; the built-ins use
+ * `"default"`, `"recipe"`, `"block-fallback"`, `"op-fallback"` (basic) and `"random"`.
+ */
+export type TunePhase = string;
 
 /** Quantization options without the (unserializable) quantizer registry. */
 export type PlainQuantOptions = Omit<StaticQuantOptions, "registry">;
@@ -52,29 +57,13 @@ export interface TrialConfig {
   options: PlainQuantOptions;
 }
 
-/** One tried configuration and how it scored. */
-export interface Trial {
-  /** 0-based position in the history. */
-  index: number;
-  phase: TunePhase;
+/** One tried quantization configuration and how it scored (the loop's measures and these). */
+export interface Trial extends TrialMeasures {
   config: TrialConfig;
-  accuracy: number;
-  f1?: number;
-  agreement?: number;
-  /** Everything the evaluation function returned. */
-  metrics: Record<string, number>;
-  /** Median ms of one run (see `latency`); undefined when not measured. */
-  latencyMs?: number;
-  /** Bytes of the serialized model. */
-  sizeBytes: number;
   /** Nodes quantized. */
   quantizedNodes: number;
   /** Quantizable nodes left in FP32 by this trial's fallback (not counting `quant.excludeNodes`). */
   fallbackNodes: string[];
-  /** Wall time of the trial: quantize, evaluate, time. */
-  seconds: number;
-  /** Whether the accuracy meets the criterion. */
-  met: boolean;
 }
 
 /** The FP32 model's scores. */
@@ -107,8 +96,11 @@ export interface TuneOptions {
   evaluate: TuneEvaluate;
   /** Allowed accuracy loss (default `{ relative: 0.01 }`). */
   criterion?: AccuracyCriterion;
-  /** `"basic"` (default), `"random"`, or your own strategy. */
-  strategy?: "basic" | "random" | TuneStrategy;
+  /**
+   * A registered strategy's name (`"basic"`, the default, `"random"`, or one added with
+   * `registerStrategy`; see `TUNE_STRATEGIES`), or a strategy object.
+   */
+  strategy?: string | TuneStrategy;
   /** At most this many trials (default 100). */
   maxTrials?: number;
   /**
@@ -126,9 +118,15 @@ export interface TuneOptions {
   groupBy?: GroupBy;
   /**
    * Batches to measure op sensitivity on (default: the first `count` batches of the
-   * calibration reader; without either, sensitivity is measured with `evaluate`).
+   * calibration reader), and the measure: a registered name (`SENSITIVITY_MEASURES`) or a
+   * measure object (default `"logit-mse"` when there are batches, else `"accuracy-drop"`, which
+   * uses `evaluate`).
    */
-  sensitivity?: { batches?: readonly CalibrationInput[]; count?: number };
+  sensitivity?: {
+    batches?: readonly CalibrationInput[];
+    count?: number;
+    measure?: string | SensitivityMeasure;
+  };
   /** How to time each trial (default batch 8 × seq 128, 5 runs); `false` skips timing. */
   latency?: false | TrialLatencyOptions;
   /** How ONNX Runtime runs calibration, sensitivity and latency sessions. */

@@ -67,7 +67,8 @@ export interface QuantizeWorkshopOptions {
 export interface WorkshopTuneOptions {
   /** Default: within 1% (relative) of FP32 accuracy. */
   criterion?: AccuracyCriterion;
-  strategy?: "basic" | "random";
+  /** A registered tuning strategy (`TUNE_STRATEGIES`: `basic`, `random`, …); `tune` checks it. */
+  strategy?: string;
   /** Default 50 (6 in the quick profile). */
   maxTrials?: number;
   /** Default 1800 s (180 s in the quick profile). */
