@@ -30,7 +30,7 @@ export * from "./schedule.ts";
 export * from "./clip.ts";
 export * from "./batches.ts";
 export * from "./checkpoint.ts";
-export * from "./evaluate.ts";
+export * from "./evaluate_tf.ts";
 export * from "./profile.ts";
 export * from "./train.ts";
 export * from "./load.ts";

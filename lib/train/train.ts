@@ -20,7 +20,7 @@ import { epochBatches, type TrainExamples } from "./batches.ts";
 import { CheckpointError, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { globalNormScale } from "./clip.ts";
 import type { TfDistilBert } from "./distilbert.ts";
-import { evaluateTf } from "./evaluate.ts";
+import { evaluateTf } from "./evaluate_tf.ts";
 import { crossEntropyLoss, type LossFn } from "./loss.ts";
 import type { TrainProfile } from "./profile.ts";
 import { mixSeed } from "../random/mod.ts";
