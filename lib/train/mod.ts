@@ -22,6 +22,7 @@ export * from "./backend.ts";
 export * from "./ops.ts";
 export * from "./simd_matmul.ts";
 export * from "./hooks.ts";
+export * from "./extension.ts";
 export { mixSeed, Rng, type RngState } from "../random/mod.ts";
 export * from "./distilbert.ts";
 export * from "./loss.ts";
