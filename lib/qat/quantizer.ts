@@ -118,6 +118,11 @@ export class QatQuantizer {
     model.hooks = composeHooks(previous, this.hooks);
   }
 
+  /** Whether the hooks are installed on `model` (by {@link attach}). */
+  attachedTo(model: TfDistilBert): boolean {
+    return this.#attached.has(model);
+  }
+
   /** Restores the hooks `model` had before {@link attach}. */
   detach(model: TfDistilBert): void {
     const previous = this.#attached.get(model);
