@@ -5,8 +5,10 @@ import {
   CheckpointMismatchError,
   readCheckpoint,
   Rng,
+  tf,
   TfDistilBert,
   train,
+  type TrainExtension,
   type TrainOptions,
   writeCheckpoint,
 } from "../train/mod.ts";
@@ -91,6 +93,38 @@ Deno.test("a QAT run stopped and resumed ends with the uninterrupted run's weigh
       (e: Error) => e instanceof QatStateError && /twice/.test(e.message),
     );
     model.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("QAT composes with another extension: masked weights stay zero, both states in one checkpoint", async () => {
+  const dir = await Deno.makeTempDir();
+  const checkpoint = join(dir, "both.safetensors");
+  const name = "distilbert.transformer.layer.0.ffn.lin1.weight";
+  const size = init.get(name)!.data.length;
+  const mask = Float32Array.from({ length: size }, (_, i) => (i % 2 === 0 ? 0 : 1));
+  const apply = (model: TfDistilBert) => {
+    const v = model.variable(name);
+    tf.tidy(() => v.assign(tf.mul(v, tf.tensor(mask, v.shape))));
+  };
+  const masking: TrainExtension = {
+    name: "mask",
+    start: ({ model }) => apply(model),
+    afterUpdate: ({ model }) => apply(model),
+    saveState: () => ({ tensors: new Map([["mask", { shape: [size], data: mask }]]) }),
+    loadState: () => {},
+  };
+  try {
+    const { result, weights, state } = await run({ checkpoint, extensions: [masking] });
+    assert.equal(result.steps, 12);
+    assert.equal(state.observers[name.replace(/\.weight$/, "")].updates, 12);
+    const trained = weights.get(name)!.data;
+    assert.ok(trained.every((x, i) => (mask[i] === 0) === (x === 0)));
+    const saved = await readCheckpoint(checkpoint);
+    assert.deepEqual([...saved.extensions!.keys()], ["mask", "qat"]);
+    assert.deepEqual(saved.extensions!.get("mask")!.tensors!.get("mask")!.data, mask);
+    assert.deepEqual(saved.extensions!.get("qat")!.data, state);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

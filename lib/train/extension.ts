@@ -90,7 +90,7 @@ export interface TrainExtension {
   afterGradients?(context: GradientContext): void;
   /** After the optimizer's update. */
   afterUpdate?(context: UpdateContext): void;
-  /** The state to store in the checkpoint (called at every checkpoint write). */
+  /** The state to store in the checkpoint (called at every checkpoint write); pairs with `loadState`. */
   saveState?(): ExtensionState;
   /** Continues from a state {@link TrainExtension.saveState} returned (a resumed run). */
   loadState?(state: ExtensionState): void;
@@ -104,8 +104,8 @@ export class TrainExtensionError extends Error {
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 
 /**
- * Checks that every extension has a distinct name usable as a checkpoint key; throws
- * {@link TrainExtensionError} otherwise.
+ * Checks that every extension has a distinct name usable as a checkpoint key and saves and loads
+ * its state both or neither; throws {@link TrainExtensionError} otherwise.
  *
  * @example
  * ```ts
@@ -114,11 +114,19 @@ const NAME = /^[A-Za-z0-9_.:-]+$/;
  * checkExtensions([{ name: "qat" }, { name: "prune" }]);
  * assert.throws(() => checkExtensions([{ name: "qat" }, { name: "qat" }]), TrainExtensionError);
  * assert.throws(() => checkExtensions([{ name: "a/b" }]), TrainExtensionError);
+ * assert.throws(() => checkExtensions([{ name: "s", saveState: () => ({}) }]), TrainExtensionError);
  * ```
  */
 export function checkExtensions(extensions: readonly TrainExtension[]): void {
   const seen = new Set<string>();
-  for (const { name } of extensions) {
+  for (const { name, saveState, loadState } of extensions) {
+    if (!saveState !== !loadState) {
+      throw new TrainExtensionError(
+        `training extension "${name}" has ${saveState ? "saveState" : "loadState"} without ` +
+          `${saveState ? "loadState" : "saveState"}; give it both (a resumed run must restore ` +
+          "what a checkpoint saved) or neither.",
+      );
+    }
     if (!NAME.test(name)) {
       throw new TrainExtensionError(
         `training extension name ${JSON.stringify(name)} must be letters, digits, "_", ".", ":" ` +

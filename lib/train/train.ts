@@ -52,8 +52,9 @@ export interface StepRecord {
   epoch: number;
   /** Learning rate used. */
   lr: number;
+  /** Training loss, the extensions' terms included. */
   loss: number;
-  /** Global gradient norm before clipping. */
+  /** Global gradient norm before clipping (after the extensions' `afterGradients`). */
   gradNorm: number;
   /** Rows in the batch. */
   rows: number;
@@ -418,7 +419,7 @@ async function startState(
   const extensions = resumedExtensions(plan.extensions, saved.extensions ?? new Map(), path);
   model.setWeights(saved.weights);
   optimizer.loadState(saved.optimizer);
-  for (const [extension, state] of extensions) extension.loadState!(state);
+  for (const [extension, state] of extensions) extension.loadState?.(state);
   return saved.state;
 }
 
@@ -437,7 +438,7 @@ function resumedExtensions(
   saved: ReadonlyMap<string, ExtensionState>,
   path: string,
 ): [TrainExtension, ExtensionState][] {
-  const stateful = extensions.filter((e) => e.loadState);
+  const stateful = extensions.filter((e) => e.saveState);
   for (const name of saved.keys()) {
     if (!stateful.some((e) => e.name === name)) {
       throw new CheckpointMismatchError(
