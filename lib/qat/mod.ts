@@ -6,7 +6,8 @@
  *
  * - Primitives: {@link fakeQuantize} (bit-equal to `lib/quant`'s QuantizeLinear →
  *   DequantizeLinear), {@link MinMaxObserver}, {@link QatQuantizer} (the forward hooks).
- * - Training and export: {@link trainQat} (resumable), {@link exportQatModel}.
+ * - Training and export: {@link qatExtension} (the quantizer as a training extension),
+ *   {@link trainQat} (resumable from the engine's checkpoint alone), {@link exportQatModel}.
  * - Workflow: {@link prepareQatData}, {@link scoreOnnx}, {@link ptqBaseline},
  *   {@link qatFineTune}, with tables and charts ({@link qatComparisonTable}, …) and
  *   {@link qatBenchRows} and {@link qatSuite} for `deno task bench`.

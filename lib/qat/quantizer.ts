@@ -13,6 +13,7 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
 import { computeQuantParams, type MinMax, type QuantParams, type QuantType } from "../quant/mod.ts";
 import {
+  composeHooks,
   type EmbeddingCall,
   type ForwardHooks,
   type LinearCall,
@@ -115,6 +116,11 @@ export class QatQuantizer {
     const previous = model.hooks;
     this.#attached.set(model, previous);
     model.hooks = composeHooks(previous, this.hooks);
+  }
+
+  /** Whether the hooks are installed on `model` (by {@link attach}). */
+  attachedTo(model: TfDistilBert): boolean {
+    return this.#attached.has(model);
   }
 
   /** Restores the hooks `model` had before {@link attach}. */
@@ -266,36 +272,4 @@ export class QatQuantizer {
       embeddingQuantParams(call.table, { reduceRange: this.scheme.reduceRange }),
     );
   }
-}
-
-/**
- * Hooks that run `outer` first and `inner` inside it (as `outer`'s `next`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { composeHooks } from "./quantizer.ts";
- * const seen: string[] = [];
- * const hooks = composeHooks(
- *   { matMul: (c, next) => (seen.push("outer"), next(c)) },
- *   { matMul: (c, next) => (seen.push("inner"), next(c)) },
- * );
- * hooks.matMul!({ name: "m", a: null!, b: null!, training: false }, () => (seen.push("op"), null!));
- * assert.deepEqual(seen, ["outer", "inner", "op"]);
- * ```
- */
-export function composeHooks(outer: ForwardHooks, inner: ForwardHooks): ForwardHooks {
-  const chain = <C, R>(
-    o: ((c: C, next: (c: C) => R) => R) | undefined,
-    i: ((c: C, next: (c: C) => R) => R) | undefined,
-  ) => {
-    if (!o) return i;
-    if (!i) return o;
-    return (call: C, next: (c: C) => R) => o(call, (c) => i(c, next));
-  };
-  return {
-    linear: chain(outer.linear, inner.linear),
-    matMul: chain(outer.matMul, inner.matMul),
-    embedding: chain(outer.embedding, inner.embedding),
-  };
 }

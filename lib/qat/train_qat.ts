@@ -1,48 +1,77 @@
 /**
- * The training engine's loop with a QAT quantizer attached, resumable: besides the engine's
- * checkpoint (weights, optimizer, loop position) the observers are saved after every update to
- * `<checkpoint>.qat.json` (atomically, with the update count), and a resumed run continues from
- * the observers saved at the checkpoint's update — so it ends with the uninterrupted run's
- * weights and ranges.
+ * Quantization-aware training on the engine's loop: {@link qatExtension} makes a
+ * {@link QatQuantizer} a training extension (its forward hooks, and its observers as the state
+ * saved inside the engine's checkpoint), and {@link trainQat} trains with it. A resumed run
+ * restores the observers from the checkpoint alone, at the checkpoint's update, so it ends with
+ * the uninterrupted run's weights and ranges.
  *
  * @module
  */
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { parseSafetensorsHeader } from "../model/mod.ts";
 import {
-  type StepRecord,
+  type ExtensionState,
   type TfDistilBert,
   train,
   type TrainData,
+  type TrainExtension,
   type TrainOptions,
   type TrainResult,
 } from "../train/mod.ts";
 import { type QatQuantizer, type QatQuantizerState, QatStateError } from "./quantizer.ts";
 
-/** What `<checkpoint>.qat.json` holds. */
-export interface QatStateFile {
-  /** Updates done when the observers were saved. */
-  step: number;
-  quantizer: QatQuantizerState;
-}
+/** The name of the QAT extension: the key of the observers in a training checkpoint. */
+export const QAT_EXTENSION = "qat";
 
 /**
- * The observers' file beside a training checkpoint.
+ * `quantizer` as a training extension: the engine installs its hooks while training and saves
+ * its scheme and observers in the checkpoint. Do not also {@link QatQuantizer.attach} it to the
+ * trained model (the hooks would run twice); {@link trainQat} takes care of that.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { qatStatePath } from "./train_qat.ts";
- * assert.equal(qatStatePath("out/qat/ckpt.safetensors"), "out/qat/ckpt.safetensors.qat.json");
+ * import { QatQuantizer } from "./quantizer.ts";
+ * import { qatExtension } from "./train_qat.ts";
+ * const q = new QatQuantizer({ ranges: { classifier: { min: -1, max: 3 } } });
+ * const extension = qatExtension(q);
+ * assert.equal(extension.name, "qat");
+ * const copy = new QatQuantizer();
+ * qatExtension(copy).loadState!(JSON.parse(JSON.stringify(extension.saveState!())));
+ * assert.deepEqual(copy.ranges(), q.ranges());
  * ```
  */
-export function qatStatePath(checkpoint: string): string {
-  return `${checkpoint}.qat.json`;
+export function qatExtension(quantizer: QatQuantizer): TrainExtension {
+  return {
+    name: QAT_EXTENSION,
+    hooks: quantizer.hooks,
+    start: ({ model }) => {
+      if (quantizer.attachedTo(model)) {
+        throw new QatStateError(
+          "the QAT quantizer is attached to the model and given as a training extension: its " +
+            "hooks would run twice; detach it first (or train with trainQat, which does).",
+        );
+      }
+    },
+    saveState: () => ({ data: quantizer.state() }),
+    loadState: (state) => quantizer.loadState(savedQuantizer(state)),
+  };
+}
+
+function savedQuantizer(state: ExtensionState): QatQuantizerState {
+  const data = state.data as Partial<QatQuantizerState> | undefined;
+  if (!data || typeof data.scheme !== "object" || typeof data.observers !== "object") {
+    throw new QatStateError(
+      `the checkpoint's "${QAT_EXTENSION}" state holds no scheme and observers; the file is ` +
+        "corrupt, delete the checkpoint to start over.",
+    );
+  }
+  return data as QatQuantizerState;
 }
 
 /**
- * Trains `model` with `quantizer` attached (see `lib/train`'s `train` for the options); with
- * `checkpoint`, resumes the observers along with the weights.
+ * Trains `model` with `quantizer` (see `lib/train`'s `train` for the options), attached as the
+ * last of `options.extensions` (so it quantizes what their hooks produce, e.g. masked weights);
+ * with `checkpoint`, the observers are saved in it and resumed from it. The quantizer is left
+ * attached to `model` afterwards.
  *
  * @example
  * ```ts
@@ -60,6 +89,7 @@ export function qatStatePath(checkpoint: string): string {
  * });
  * assert.equal(result.steps, 4);
  * assert.equal(qat.observer("classifier")!.updates, 4);
+ * assert.ok(qat.attachedTo(model));
  * model.dispose();
  * ```
  */
@@ -69,74 +99,13 @@ export async function trainQat(
   data: TrainData,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  quantizer.attach(model);
-  const checkpoint = options.checkpoint;
-  if (!checkpoint) return await train(model, data, options);
-  const statePath = qatStatePath(checkpoint);
-  if (options.resume !== false) {
-    const step = await checkpointStep(checkpoint);
-    if (step !== undefined) quantizer.loadState(await savedState(statePath, step, checkpoint));
-  }
-  const onStep = async (record: StepRecord) => {
-    await options.onStep?.(record);
-    const file: QatStateFile = { step: record.step, quantizer: quantizer.state() };
-    await writeFileAtomic(statePath, JSON.stringify(file));
-  };
-  return await train(model, data, { ...options, onStep });
-}
-
-/** The update count stored in a training checkpoint, or undefined when there is none. */
-async function checkpointStep(path: string): Promise<number | undefined> {
-  let file: Deno.FsFile;
+  quantizer.detach(model);
   try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-  try {
-    const size = (await file.stat()).size;
-    const length = new Uint8Array(8);
-    await readExactly(file, length);
-    const n = Number(new DataView(length.buffer).getBigUint64(0, true));
-    const prefix = new Uint8Array(8 + Math.min(n, Math.max(0, size - 8)));
-    prefix.set(length);
-    await readExactly(file, prefix.subarray(8));
-    const header = parseSafetensorsHeader(prefix, size, path);
-    const step = (JSON.parse(header.metadata.state ?? "null") as { step?: number } | null)?.step;
-    if (!Number.isInteger(step)) {
-      throw new QatStateError(`${path} holds no loop state (metadata "state.step").`);
-    }
-    return step;
+    return await train(model, data, {
+      ...options,
+      extensions: [...(options.extensions ?? []), qatExtension(quantizer)],
+    });
   } finally {
-    file.close();
+    quantizer.attach(model);
   }
-}
-
-async function readExactly(file: Deno.FsFile, into: Uint8Array): Promise<void> {
-  let filled = 0;
-  while (filled < into.length) {
-    const n = await file.read(into.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-}
-
-async function savedState(path: string, step: number, checkpoint: string) {
-  let file: QatStateFile;
-  try {
-    file = JSON.parse(await Deno.readTextFile(path));
-  } catch (error) {
-    throw new QatStateError(
-      `${checkpoint} is at update ${step} but its observers (${path}) cannot be read ` +
-        `(${(error as Error).message}); delete the checkpoint to start over.`,
-    );
-  }
-  if (file.step !== step) {
-    throw new QatStateError(
-      `${path} holds the observers of update ${file.step} but ${checkpoint} is at update ` +
-        `${step} (the run was killed between the two writes); delete both to start over.`,
-    );
-  }
-  return file.quantizer;
 }

@@ -61,3 +61,40 @@ export interface ForwardHooks {
   /** Wraps the attention matrix products `scores = (q/√d)·kᵀ` and `context = probs·v`. */
   matMul?(call: MatMulCall, next: (call: MatMulCall) => Tensor): Tensor;
 }
+
+/**
+ * Hooks that run the first layer outermost and each next one inside the previous (as its
+ * `next`), the last closest to the op: `composeHooks(outer, inner)`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { composeHooks } from "./hooks.ts";
+ * const seen: string[] = [];
+ * const hooks = composeHooks(
+ *   { matMul: (c, next) => (seen.push("outer"), next(c)) },
+ *   { matMul: (c, next) => (seen.push("inner"), next(c)) },
+ * );
+ * hooks.matMul!({ name: "m", a: null!, b: null!, training: false }, () => (seen.push("op"), null!));
+ * assert.deepEqual(seen, ["outer", "inner", "op"]);
+ * ```
+ */
+export function composeHooks(...layers: ForwardHooks[]): ForwardHooks {
+  return layers.reduce(composeTwo, {});
+}
+
+function composeTwo(outer: ForwardHooks, inner: ForwardHooks): ForwardHooks {
+  const chain = <C, R>(
+    o: ((c: C, next: (c: C) => R) => R) | undefined,
+    i: ((c: C, next: (c: C) => R) => R) | undefined,
+  ) => {
+    if (!o) return i;
+    if (!i) return o;
+    return (call: C, next: (c: C) => R) => o(call, (c) => i(c, next));
+  };
+  return {
+    linear: chain(outer.linear, inner.linear),
+    matMul: chain(outer.matMul, inner.matMul),
+    embedding: chain(outer.embedding, inner.embedding),
+  };
+}

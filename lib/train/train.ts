@@ -9,6 +9,10 @@
  * and (epoch, position, step), so a resumed run performs exactly the updates the uninterrupted
  * run would have.
  *
+ * Techniques extend the loop with {@link TrainExtension}s (`extensions`): forward hooks, a loss
+ * term, callbacks after the gradients and after the update, and state saved inside the
+ * checkpoint (see `extension.ts`).
+ *
  * @module
  */
 import type { Scalar, Variable } from "@tensorflow/tfjs";
@@ -20,7 +24,13 @@ import { epochBatches, type TrainExamples } from "./batches.ts";
 import { CheckpointError, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { globalNormScale } from "./clip.ts";
 import type { TfDistilBert } from "./distilbert.ts";
-import { evaluateTf } from "./evaluate.ts";
+import { evaluateTf } from "./evaluate_tf.ts";
+import {
+  checkExtensions,
+  type ExtensionState,
+  installExtensionHooks,
+  type TrainExtension,
+} from "./extension.ts";
 import { crossEntropyLoss, type LossFn } from "./loss.ts";
 import type { TrainProfile } from "./profile.ts";
 import { mixSeed } from "../random/mod.ts";
@@ -42,8 +52,9 @@ export interface StepRecord {
   epoch: number;
   /** Learning rate used. */
   lr: number;
+  /** Training loss, the extensions' terms included. */
   loss: number;
-  /** Global gradient norm before clipping. */
+  /** Global gradient norm before clipping (after the extensions' `afterGradients`). */
   gradNorm: number;
   /** Rows in the batch. */
   rows: number;
@@ -112,6 +123,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Stop cleanly on the first Ctrl+C (SIGINT) instead of exiting (default true). */
   handleSigint?: boolean;
+  /**
+   * Techniques added to the loop, in order (hooks: the first outermost; callbacks: first to
+   * last); their state is saved in `checkpoint` and resumed from it. See `extension.ts`.
+   */
+  extensions?: readonly TrainExtension[];
 }
 
 /** What {@link train} returns. */
@@ -179,6 +195,7 @@ interface Plan {
   evalEvery: number;
   loss: LossFn;
   padTokenId: number;
+  extensions: readonly TrainExtension[];
 }
 
 function makePlan(data: TrainData, options: TrainOptions): Plan {
@@ -211,6 +228,7 @@ function makePlan(data: TrainData, options: TrainOptions): Plan {
     evalEvery: pick(options.evalEvery, p?.evalEvery, TRAIN_DEFAULTS.evalEvery),
     loss: options.loss ?? crossEntropyLoss,
     padTokenId: data.padTokenId ?? 0,
+    extensions: options.extensions ?? [],
   };
 }
 
@@ -242,6 +260,7 @@ export async function train(
 ): Promise<TrainResult> {
   await initTf();
   const plan = makePlan(data, options);
+  checkExtensions(plan.extensions);
   const params = new Map<string, Variable>(
     [...model.variables].filter(([, v]) => v.trainable),
   );
@@ -253,9 +272,13 @@ export async function train(
   });
   const log = options.log === false ? () => {} : options.log ?? ((l: string) => console.error(l));
   const stop = stopper(options, log);
+  const restoreHooks = installExtensionHooks(model, plan.extensions);
   try {
     const state = await startState(model, optimizer, plan, options);
     const resumedFrom = state.step > 0 ? state.step : undefined;
+    for (const extension of plan.extensions) {
+      await extension.start?.({ model, totalSteps: plan.totalSteps, resumedFrom });
+    }
     const progress = progressReporter(options.progress, {
       label: "train",
       total: plan.totalSteps,
@@ -271,6 +294,7 @@ export async function train(
         weights: model.toWeightMap(),
         optimizer: optimizer.state(),
         state,
+        extensions: savedExtensions(plan.extensions),
       });
     };
     const evaluate = async () => {
@@ -356,6 +380,7 @@ export async function train(
       throw error;
     }
   } finally {
+    restoreHooks();
     stop.dispose();
     optimizer.dispose();
   }
@@ -391,9 +416,52 @@ async function startState(
       );
     }
   }
+  const extensions = resumedExtensions(plan.extensions, saved.extensions ?? new Map(), path);
   model.setWeights(saved.weights);
   optimizer.loadState(saved.optimizer);
+  for (const [extension, state] of extensions) extension.loadState?.(state);
   return saved.state;
+}
+
+function savedExtensions(extensions: readonly TrainExtension[]): Map<string, ExtensionState> {
+  const out = new Map<string, ExtensionState>();
+  for (const e of extensions) if (e.saveState) out.set(e.name, e.saveState());
+  return out;
+}
+
+/**
+ * Pairs each stateful extension with its saved state; throws {@link CheckpointMismatchError}
+ * when the checkpoint lacks one or holds the state of an extension this run does not have.
+ */
+function resumedExtensions(
+  extensions: readonly TrainExtension[],
+  saved: ReadonlyMap<string, ExtensionState>,
+  path: string,
+): [TrainExtension, ExtensionState][] {
+  const stateful = extensions.filter((e) => e.saveState);
+  for (const name of saved.keys()) {
+    if (!stateful.some((e) => e.name === name)) {
+      throw new CheckpointMismatchError(
+        `${path} holds the state of training extension "${name}", which this run does not ` +
+          `have; resume with the extensions the run started with (${
+            [...saved.keys()].join(", ")
+          }), or delete the checkpoint (or pass resume: false) to start over.`,
+      );
+    }
+  }
+  return stateful.map((e) => {
+    const state = saved.get(e.name);
+    if (!state) {
+      throw new CheckpointMismatchError(
+        `${path} holds no state of training extension "${e.name}" (written by a run without ` +
+          `it${saved.size ? `, with ${[...saved.keys()].join(", ")}` : ""}, or by a kit before ` +
+          "checkpoint format 2, which kept QAT observers in a .qat.json side file); resume " +
+          "with the extensions the run started with, or delete the checkpoint (or pass " +
+          "resume: false) to start over.",
+      );
+    }
+    return [e, state];
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -427,13 +495,20 @@ function runStep(
       dropoutSeed: mixSeed(plan.seed, DROPOUT_STREAM, step),
       outputHiddenStates: options.outputHiddenStates,
     });
-    return plan.loss({
+    const context = {
       logits: out.logits,
       labels,
       batch,
       hiddenStates: out.hiddenStates,
       step,
-    }) as Scalar;
+    };
+    let loss = plan.loss(context) as Scalar;
+    for (const extension of plan.extensions) {
+      if (extension.loss) {
+        loss = tf.add(loss, extension.loss({ ...context, model, totalSteps: plan.totalSteps }));
+      }
+    }
+    return loss;
   }, variables);
   const arrays = new Map<string, Float32Array>();
   names.forEach((name, i) => {
@@ -442,8 +517,13 @@ function runStep(
   });
   const loss = value.dataSync()[0];
   tf.dispose([value, labels, ...Object.values(grads)]);
+  const context = { model, totalSteps: plan.totalSteps, step };
+  for (const extension of plan.extensions) {
+    extension.afterGradients?.({ ...context, batch, loss, gradients: arrays });
+  }
   const clipped = globalNormScale(arrays.values(), plan.maxGradNorm);
   optimizer.applyArrays(arrays, lr, clipped.scale);
+  for (const extension of plan.extensions) extension.afterUpdate?.({ ...context, lr });
   let tokens = 0;
   for (const m of batch.attentionMask) tokens += Number(m);
   return {

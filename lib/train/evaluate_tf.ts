@@ -28,7 +28,7 @@ export interface TfEvaluation {
  * ```ts
  * import assert from "node:assert/strict";
  * import { TfDistilBert } from "./distilbert.ts";
- * import { evaluateTf } from "./evaluate.ts";
+ * import { evaluateTf } from "./evaluate_tf.ts";
  * import { DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
  * import { makeBatches } from "../data/mod.ts";
  * const config = { ...DISTILBERT_BASE, vocabSize: 20, dim: 8, nLayers: 1, nHeads: 2, hiddenDim: 16, maxPositionEmbeddings: 8 };
