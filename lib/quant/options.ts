@@ -12,7 +12,7 @@
  */
 
 import type { QuantType } from "./params.ts";
-import type { QuantizerRegistry } from "./registry.ts";
+import type { QuantizerRegistry } from "./quantizer_registry.ts";
 
 /**
  * How a statically quantized model is written. `"qdq"`: QuantizeLinear/DequantizeLinear pairs
