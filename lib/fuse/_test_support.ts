@@ -12,7 +12,7 @@ import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
 import { type Model, readModel } from "../onnx/mod.ts";
 import { compareModels, type CompareOptions, type CompareResult } from "./check.ts";
 import { fuse } from "./pipeline.ts";
-import { fusionPass, prerequisites } from "./registry.ts";
+import { fusionPass, prerequisites } from "./pass_registry.ts";
 import { buildTinyCnn } from "./tiny_cnn.ts";
 import type { PassResult } from "./types.ts";
 

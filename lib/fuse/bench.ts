@@ -31,7 +31,7 @@ import { type ProgressOption, progressReporter } from "../progress/mod.ts";
 import { createSession, type GraphOptimizationLevel, type ModelSession } from "../runtime/mod.ts";
 import { compareModels } from "./check.ts";
 import { fuse } from "./pipeline.ts";
-import { ALL_PASSES } from "./registry.ts";
+import { ALL_PASSES } from "./pass_registry.ts";
 
 /**
  * A configuration to benchmark: ORT alone at a level, or the kit's passes then ORT at a level.

@@ -8,11 +8,17 @@
  */
 
 import * as ort from "onnxruntime-node";
-import { DataType, encodeModel, type Model, topologicalSort, type ValueInfo } from "../onnx/mod.ts";
+import {
+  DataType,
+  encodeModel,
+  type Model,
+  ShapeFacts,
+  topologicalSort,
+  type ValueInfo,
+} from "../onnx/mod.ts";
 import { boxMuller, xorshift32 } from "../random/mod.ts";
 import { createSession, type GraphOptimizationLevel } from "../runtime/mod.ts";
 import { FusionMismatchError } from "./errors.ts";
-import { ShapeFacts } from "./shape_inference.ts";
 
 /** Options of {@link randomFeeds}. */
 export interface RandomFeedsOptions {

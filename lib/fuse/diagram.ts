@@ -7,8 +7,14 @@
  */
 
 import { escapeHtml, JUPYTER_DISPLAY, type MimeBundle } from "../display/mod.ts";
-import { DataType, GraphIndex, type Model, type Node, topologicalSort } from "../onnx/mod.ts";
-import { MS_DOMAIN } from "./context.ts";
+import {
+  DataType,
+  GraphIndex,
+  type Model,
+  MS_DOMAIN,
+  type Node,
+  topologicalSort,
+} from "../onnx/mod.ts";
 
 /** Options of {@link subgraphDiagram}. */
 export interface DiagramOptions {

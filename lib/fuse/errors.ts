@@ -18,3 +18,8 @@ export class FusionError extends Error {
 export class FusionMismatchError extends Error {
   override name = "FusionMismatchError";
 }
+
+/** A pass registration that would make the registry ambiguous (duplicate name, unknown anchor). */
+export class PassRegistryError extends Error {
+  override name = "PassRegistryError";
+}

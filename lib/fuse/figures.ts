@@ -6,7 +6,7 @@
 
 import { Figure } from "../display/mod.ts";
 import type { FusionBenchRow } from "./bench.ts";
-import type { FusionReport } from "./report.ts";
+import type { FusionReport } from "./fusion_report.ts";
 
 /**
  * Nodes left after each pass, one line per model.
@@ -14,7 +14,7 @@ import type { FusionReport } from "./report.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FusionReport } from "./report.ts";
+ * import { FusionReport } from "./fusion_report.ts";
  * import { nodeCountFigure } from "./figures.ts";
  * const report = new FusionReport([
  *   { pass: "gelu", description: "", matches: [], nodesBefore: 10, nodesAfter: 6, ms: 1, notes: [] },

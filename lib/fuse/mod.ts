@@ -19,11 +19,9 @@
  */
 export * from "./types.ts";
 export * from "./errors.ts";
-export * from "./shape_inference.ts";
-export * from "./evaluate.ts";
-export * from "./registry.ts";
+export * from "./pass_registry.ts";
 export * from "./pipeline.ts";
-export * from "./report.ts";
+export * from "./fusion_report.ts";
 export * from "./check.ts";
 export * from "./tiny_cnn.ts";
 export { attention } from "./passes/attention.ts";

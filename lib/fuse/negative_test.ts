@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { attr, createModel, DataType, GraphBuilder, type Model, type Node } from "../onnx/mod.ts";
 import { smallDistilBert } from "./_test_support.ts";
 import { compareModels } from "./check.ts";
-import { fusionPass } from "./registry.ts";
+import { fusionPass } from "./pass_registry.ts";
 import { buildTinyCnn } from "./tiny_cnn.ts";
 
 // Cases where a pattern must NOT match, each beside the nearly identical case that does, so the

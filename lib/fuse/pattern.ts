@@ -6,11 +6,11 @@
  */
 
 import { DataType, type Node, type Tensor, tensorToFloat32 } from "../onnx/mod.ts";
-import type { RewriteContext } from "./context.ts";
+import type { FusionContext } from "./fusion_context.ts";
 
 /** The node producing `value` if its op is one of `ops` (default domain unless `domain`). */
 export function producerOf(
-  ctx: RewriteContext,
+  ctx: FusionContext,
   value: string,
   ops: string | readonly string[],
   domain = "",
@@ -23,12 +23,12 @@ export function producerOf(
 }
 
 /** The readers of `value`. */
-export function consumersOf(ctx: RewriteContext, value: string): Node[] {
+export function consumersOf(ctx: FusionContext, value: string): Node[] {
   return ctx.index.consumers(value);
 }
 
 /** The only reader of `value` (which must not be a graph output), or `undefined`. */
-export function soleConsumer(ctx: RewriteContext, value: string): Node | undefined {
+export function soleConsumer(ctx: FusionContext, value: string): Node | undefined {
   const list = ctx.index.consumers(value);
   return list.length === 1 && !ctx.index.isGraphOutput(value) ? list[0] : undefined;
 }
@@ -38,7 +38,7 @@ export function soleConsumer(ctx: RewriteContext, value: string): Node | undefin
  * the condition for replacing `all` by one node without losing a value someone else reads.
  */
 export function onlyUsedWithin(
-  ctx: RewriteContext,
+  ctx: FusionContext,
   inner: readonly Node[],
   all: readonly Node[],
 ): boolean {
@@ -51,12 +51,12 @@ export function onlyUsedWithin(
 }
 
 /** The constant tensor behind `value` (initializer or `Constant`), if any. */
-export function constantOf(ctx: RewriteContext, value: string): Tensor | undefined {
+export function constantOf(ctx: FusionContext, value: string): Tensor | undefined {
   return value ? ctx.index.constant(value) : undefined;
 }
 
 /** The value of a one-element float constant, if `value` is one. */
-export function scalarOf(ctx: RewriteContext, value: string): number | undefined {
+export function scalarOf(ctx: FusionContext, value: string): number | undefined {
   const t = constantOf(ctx, value);
   if (!t || t.data.length !== 1) return undefined;
   return t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE ||
@@ -66,7 +66,7 @@ export function scalarOf(ctx: RewriteContext, value: string): number | undefined
 }
 
 /** Float32 data of a 1-D float constant of length `n` (any length when `n` is omitted). */
-export function vectorOf(ctx: RewriteContext, value: string, n?: number): Float32Array | undefined {
+export function vectorOf(ctx: FusionContext, value: string, n?: number): Float32Array | undefined {
   const t = constantOf(ctx, value);
   if (!t || t.dataType !== DataType.FLOAT || t.dims.length !== 1) return undefined;
   return n === undefined || t.dims[0] === n ? (t.data as Float32Array) : undefined;
@@ -97,7 +97,7 @@ export function sameInts(a: readonly number[] | undefined, b: readonly number[])
 }
 
 /** The last dim of `value` when it is a known number. */
-export function lastDim(ctx: RewriteContext, value: string): number | undefined {
+export function lastDim(ctx: FusionContext, value: string): number | undefined {
   const s = ctx.facts.shape(value);
   const d = s?.[s.length - 1];
   return typeof d === "number" ? d : undefined;

@@ -6,17 +6,20 @@
 
 import type { Model } from "../onnx/mod.ts";
 import { type ProgressOption, progressReporter } from "../progress/mod.ts";
-import { DEFAULT_PASSES, FUSION_PASSES, fusionPass } from "./registry.ts";
-import { FusionReport, type PassReport } from "./report.ts";
+import { FusionReport, type PassReport } from "./fusion_report.ts";
+import { DEFAULT_PASSES, fusionPass, fusionPasses } from "./pass_registry.ts";
+import type { FusionPass, PassSelection } from "./types.ts";
 
 /** Options of {@link fuse}. */
 export interface FuseOptions {
   /**
-   * Names of the passes to run (default {@link DEFAULT_PASSES}, tuned for ORT's CPU provider;
-   * `ALL_PASSES` for every pass). They run in registry order whatever the order given, so
-   * each runs after the passes it needs.
+   * The passes to run: registered names, pass objects, or `{ pass, options }` for a pass that
+   * takes options (default {@link DEFAULT_PASSES}, tuned for ORT's CPU provider; `ALL_PASSES`
+   * for every built-in pass). Registered passes run in registry order whatever the order given,
+   * so each runs after the passes it needs; unregistered pass objects run after them, in the
+   * order given.
    */
-  passes?: readonly string[];
+  passes?: readonly PassSelection[];
   /** Progress per pass (default: none; fusing DistilBERT takes about a second). */
   progress?: ProgressOption;
 }
@@ -45,9 +48,7 @@ export interface FuseResult {
  * ```
  */
 export function fuse(model: Model, options: FuseOptions = {}): FuseResult {
-  const selected = new Set(options.passes ?? DEFAULT_PASSES);
-  for (const name of selected) fusionPass(name); // unknown names throw before any work
-  const passes = FUSION_PASSES.filter((p) => selected.has(p.name));
+  const passes = plan(options.passes ?? DEFAULT_PASSES);
   const progress = progressReporter(options.progress ?? false, {
     label: "fuse",
     total: passes.length,
@@ -56,9 +57,9 @@ export function fuse(model: Model, options: FuseOptions = {}): FuseResult {
   const reports: PassReport[] = [];
   let current = model;
   try {
-    for (const pass of passes) {
+    for (const { pass, options } of passes) {
       const start = performance.now();
-      const result = pass.run(current);
+      const result = options === undefined ? pass.run(current) : pass.run(current, options);
       reports.push({
         pass: pass.name,
         description: pass.description,
@@ -77,4 +78,30 @@ export function fuse(model: Model, options: FuseOptions = {}): FuseResult {
   }
   progress.done();
   return { model: current, report: new FusionReport(reports) };
+}
+
+interface PlannedPass {
+  pass: FusionPass;
+  options?: unknown;
+}
+
+/** The selected passes in run order; unknown names throw before any work. */
+function plan(selection: readonly PassSelection[]): PlannedPass[] {
+  const chosen = selection.map((entry): PlannedPass => {
+    const configured = typeof entry === "object" && "options" in entry && "pass" in entry;
+    const ref = configured ? entry.pass : entry as string | FusionPass;
+    const pass = typeof ref === "string" ? fusionPass(ref) : ref;
+    return configured ? { pass, options: entry.options } : { pass };
+  });
+  const order = fusionPasses();
+  const rank = (p: PlannedPass) => {
+    const i = order.indexOf(p.pass);
+    return i < 0 ? order.length : i;
+  };
+  const seen = new Set<FusionPass>();
+  return chosen
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
+    .map(({ p }) => p)
+    .filter((p) => !seen.has(p.pass) && (seen.add(p.pass), true));
 }

@@ -7,9 +7,10 @@ import { subgraphDiagram } from "./diagram.ts";
 import { UnknownPassError } from "./errors.ts";
 import { nodeCountFigure } from "./figures.ts";
 import { fuse } from "./pipeline.ts";
-import { ALL_PASSES, DEFAULT_PASSES, QUANTIZATION_FRIENDLY_PASSES } from "./registry.ts";
+import { ALL_PASSES, DEFAULT_PASSES, QUANTIZATION_FRIENDLY_PASSES } from "./pass_registry.ts";
 import { fusionBenchRows } from "./bench.ts";
 import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
+import { layerNorm } from "./passes/layer_norm.ts";
 
 extendedTest(
   "fuse (all passes) on the stand-in: 427 → 40 nodes, same outputs and hidden states",
@@ -145,4 +146,27 @@ Deno.test("fusionBenchRows: ORT levels and kit variants with node counts from OR
   assert.ok(kit.maxAbsDiff !== undefined && kit.maxAbsDiff < 1e-4);
   assert.ok(rows.every((r) => r.minMs > 0 && r.minMs <= r.medianMs && r.runs >= 2));
   assert.ok(rows.every((r) => r.sizeBytes > 0));
+});
+
+Deno.test("defaults are explicit lists: the built-ins but skip-layer-norm (and attention)", () => {
+  assert.deepEqual(DEFAULT_PASSES, ALL_PASSES.filter((n) => n !== "skip-layer-norm"));
+  assert.deepEqual(QUANTIZATION_FRIENDLY_PASSES, DEFAULT_PASSES.filter((n) => n !== "attention"));
+});
+
+Deno.test("fuse runs pass objects and configured passes in registry order, each once", () => {
+  const model = smallDistilBert();
+  const seen: unknown[] = [];
+  const probe = {
+    name: "probe",
+    description: "Records its options.",
+    produces: [],
+    requires: [],
+    run: (m: typeof model, options?: unknown) => (seen.push(options), { model: m, matches: [] }),
+  };
+  const { report } = fuse(model, {
+    passes: [{ pass: probe, options: { k: 1 } }, "gelu", layerNorm, "layer-norm"],
+  });
+  assert.deepEqual(report.passes.map((p) => p.pass), ["layer-norm", "gelu", "probe"]);
+  assert.deepEqual(seen, [{ k: 1 }]);
+  assert.throws(() => fuse(model, { passes: ["nope"] }), UnknownPassError);
 });

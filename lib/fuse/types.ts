@@ -1,5 +1,6 @@
 /**
- * The shape of a fusion pass: a pure graph-to-graph transform that says what it matched.
+ * The shape of a fusion pass: a pure graph-to-graph transform that says what it matched. A pass
+ * may take options (`run(model, options)`) for rewrites that need data: scales, masks, ranges.
  *
  * @module
  */
@@ -24,8 +25,11 @@ export interface PassResult {
   notes?: string[];
 }
 
-/** A fusion pass of the registry. */
-export interface FusionPass {
+/**
+ * A fusion pass: built in, registered with `registerPass`, or handed to `fuse` directly. `O` is
+ * the type of its options (data-dependent rewrites take scales or masks there).
+ */
+export interface FusionPass<O = unknown> {
   /** Registry name, kebab-case (`"layer-norm"`). */
   readonly name: string;
   /** One sentence: the pattern and what replaces it. */
@@ -38,6 +42,16 @@ export interface FusionPass {
    * these; tests use them to build the "before" graph of a single pass.
    */
   readonly requires: readonly string[];
-  /** Applies the pass to a copy of `model`. */
-  run(model: Model): PassResult;
+  /** Applies the pass to a copy of `model` (the input is not changed). */
+  run(model: Model, options?: O): PassResult;
 }
+
+/** A pass with the options `fuse` gives it. */
+export interface ConfiguredPass<O = unknown> {
+  /** The pass, or the registered name of one. */
+  pass: string | FusionPass<O>;
+  options: O;
+}
+
+/** What `fuse` accepts as a pass: a registered name, a pass, or a pass with options. */
+export type PassSelection = string | FusionPass | ConfiguredPass;

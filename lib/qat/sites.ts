@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { getAttribute, GraphIndex, type Model, type Node } from "../onnx/mod.ts";
+import { getAttribute, GraphIndex, linearAt, type Model, type Node } from "../onnx/mod.ts";
 
 /**
  * The site of input `which` of the attention product named `call`.
@@ -65,9 +65,8 @@ export function graphSites(model: Model): GraphSites {
   for (const node of model.graph.nodes) {
     if (node.opType !== "MatMul" || node.domain !== "") continue;
     const [a, b] = node.inputs;
-    const weight = index.initializer(b);
-    if (weight && b.endsWith(".weight")) {
-      const linear = b.slice(0, -".weight".length);
+    const linear = linearAt(node, { index, bias: false })?.name;
+    if (linear) {
       tensors.set(linear, a);
       linearNodes.set(linear, node.name);
       continue;

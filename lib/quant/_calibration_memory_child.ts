@@ -9,7 +9,8 @@
 import { buildDistilBert } from "../model/mod.ts";
 import { residentMemory } from "../bench/mod.ts";
 import { TINY, tokenBatches } from "./_test_support.ts";
-import { calibrate, type CalibrationInput } from "./calibrate.ts";
+import { calibrate } from "./calibrate.ts";
+import type { CalibrationInput } from "./calibration_feeds.ts";
 
 /** Token batches that record resident memory after batch 10 and after the last one. */
 function* measuredBatches(rss: { at10: number; at200: number }): Generator<CalibrationInput> {

@@ -7,14 +7,14 @@
  * @module
  */
 
-import * as ort from "onnxruntime-node";
 import { cloneModel, DataType, encodeModel, type Model } from "../onnx/mod.ts";
-import { batchFeeds, createSession, type SessionOptions, type TokenBatch } from "../runtime/mod.ts";
+import { createSession, type SessionOptions } from "../runtime/mod.ts";
+import { CalibrationError, calibrationFeeds, type CalibrationInput } from "./calibration_feeds.ts";
 import { type ProgressOption, progressReporter } from "../progress/mod.ts";
 import { DEFAULT_NUM_BINS, type HistogramSnapshot, StreamingHistogram } from "./histogram.ts";
 import { type QuantOptions, resolveQuantOptions } from "./options.ts";
 import type { MinMax } from "./params.ts";
-import { calibrationTargets } from "./quantize_model.ts";
+import { calibrationTargets } from "./quant_pass.ts";
 import {
   type CalibrationMethod,
   DEFAULT_PERCENTILE,
@@ -22,9 +22,6 @@ import {
   rangeFromHistogram,
   type RangeMethodOptions,
 } from "./range_methods.ts";
-
-/** One calibration input: a padded token batch (`lib/data`'s `Batch`) or ready ORT feeds. */
-export type CalibrationInput = TokenBatch | Record<string, ort.Tensor>;
 
 /** Calibration data: batches, read once, lazily (a generator keeps memory flat). */
 export type CalibrationReader = Iterable<CalibrationInput> | AsyncIterable<CalibrationInput>;
@@ -69,11 +66,6 @@ export interface CalibrationResult {
   samples: number;
   batches: number;
   seconds: number;
-}
-
-/** Calibration could not run; the message names the tensor or input and the fix. */
-export class CalibrationError extends Error {
-  override name = "CalibrationError";
 }
 
 /**
@@ -131,7 +123,7 @@ export async function calibrate(
     for await (const input of reader) {
       const remaining = options.size === undefined ? Infinity : options.size - samples;
       if (remaining <= 0) break;
-      const feeds = toFeeds(input, session.inputNames, remaining);
+      const feeds = calibrationFeeds(input, session.inputNames, { limit: remaining });
       const rows = Number(Object.values(feeds)[0]?.dims[0] ?? 1);
       const outputs = fetched.length > 0 ? await session.session.run(feeds, fetched) : {};
       for (const [name, histogram] of histograms) {
@@ -234,49 +226,4 @@ function withOutputs(model: Model, tensors: readonly string[]): Model {
     if (!outputs.has(name)) copy.graph.outputs.push({ name, elemType: DataType.FLOAT });
   }
   return copy;
-}
-
-function isTokenBatch(input: CalibrationInput): input is TokenBatch {
-  const b = input as TokenBatch;
-  return b.inputIds instanceof BigInt64Array && b.attentionMask instanceof BigInt64Array &&
-    typeof b.size === "number" && typeof b.seqLen === "number";
-}
-
-/** ORT feeds for one calibration input, cut to at most `limit` rows. */
-function toFeeds(
-  input: CalibrationInput,
-  inputNames: readonly string[],
-  limit: number,
-): Record<string, ort.Tensor> {
-  if (isTokenBatch(input)) {
-    const size = Math.min(input.size, limit);
-    const n = size * input.seqLen;
-    const batch = size === input.size ? input : {
-      size,
-      seqLen: input.seqLen,
-      inputIds: input.inputIds.subarray(0, n),
-      attentionMask: input.attentionMask.subarray(0, n),
-    };
-    return batchFeeds({ batch, inputNames });
-  }
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const name of inputNames) {
-    const tensor = input[name];
-    if (!tensor) {
-      throw new CalibrationError(
-        `calibration feeds have no "${name}" (they have ${Object.keys(input).join(", ")}); ` +
-          `give every model input: ${inputNames.join(", ")}.`,
-      );
-    }
-    feeds[name] = cutRows(tensor, limit);
-  }
-  return feeds;
-}
-
-function cutRows(tensor: ort.Tensor, limit: number): ort.Tensor {
-  const rows = Number(tensor.dims[0] ?? 1);
-  if (tensor.dims.length === 0 || rows <= limit) return tensor;
-  const perRow = tensor.size / rows;
-  const data = (tensor.data as Float32Array).subarray(0, limit * perRow);
-  return new ort.Tensor(tensor.type as "float32", data, [limit, ...tensor.dims.slice(1)]);
 }

@@ -3,7 +3,8 @@ import * as ort from "onnxruntime-node";
 import { createModel, DataType, GraphBuilder, type Model } from "../onnx/mod.ts";
 import type { ProgressReporter } from "../progress/mod.ts";
 import { gaussian } from "./_test_support.ts";
-import { calibrate, CalibrationError, type CalibrationInput, recalibrate } from "./calibrate.ts";
+import { calibrate, recalibrate } from "./calibrate.ts";
+import { CalibrationError, type CalibrationInput } from "./calibration_feeds.ts";
 import { calibrationHistogramFigure } from "./figures.ts";
 
 /** x [n, t, 4] → Relu → MatMul(w): calibration records x's Relu output. */

@@ -6,7 +6,7 @@
 
 import type { Model } from "../onnx/mod.ts";
 import { type DynamicQuantOptions, resolveQuantOptions } from "./options.ts";
-import { quantizeModel, type QuantizeResult } from "./quantize_model.ts";
+import { quantizeModel, type QuantizeResult } from "./quant_pass.ts";
 
 /**
  * Quantizes `model` dynamically and returns the new model (the input is not changed) with a

@@ -19,8 +19,8 @@ import {
 } from "./_test_support.ts";
 import { quantizeDynamic } from "./dynamic.ts";
 import { QuantOptionsError } from "./options.ts";
-import { QuantizerRegistry } from "./registry.ts";
-import { defaultQuantizers } from "./quantizers.ts";
+import { QuantizerRegistry } from "./quantizer_registry.ts";
+import { defaultQuantizers } from "./builtin_quantizers.ts";
 
 const model = tinyModel();
 const TINY_HIDDEN = 64;

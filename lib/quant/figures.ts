@@ -5,7 +5,8 @@
  */
 
 import { Figure } from "../display/mod.ts";
-import { CalibrationError, type CalibrationResult } from "./calibrate.ts";
+import type { CalibrationResult } from "./calibrate.ts";
+import { CalibrationError } from "./calibration_feeds.ts";
 import { type CalibrationMethod, rangeFromHistogram } from "./range_methods.ts";
 
 /** Options of {@link calibrationHistogramFigure}. */

@@ -15,7 +15,7 @@ import {
   roundHalfToEven,
   typeRange,
 } from "./params.ts";
-import type { QuantizedArray } from "./quantize.ts";
+import type { QuantizedArray } from "./qdq_ops.ts";
 import type { U8S8Accumulation } from "../runtime/cpu_features.ts";
 
 /** Options of {@link matMulInteger}. */

@@ -27,23 +27,24 @@
  * @module
  */
 export * from "./params.ts";
-export * from "./quantize.ts";
+export * from "./qdq_ops.ts";
 export * from "./integer_matmul.ts";
 export * from "./options.ts";
-export * from "./report.ts";
-export * from "./weights.ts";
-export * from "./registry.ts";
-export * from "./context.ts";
-export { emitLinear, type LinearSpec } from "./linear.ts";
+export * from "./quant_report.ts";
+export * from "./weight_quantization.ts";
+export * from "./quantizer_registry.ts";
+export * from "./quant_context.ts";
+export { emitLinear, type LinearSpec } from "./emit_linear.ts";
 export { matMulQuantizer } from "./op_matmul.ts";
 export { gemmQuantizer } from "./op_gemm.ts";
 export { gatherQuantizer } from "./op_gather.ts";
-export * from "./quantizers.ts";
-export * from "./quantize_model.ts";
+export * from "./builtin_quantizers.ts";
+export * from "./quant_pass.ts";
 export * from "./dynamic.ts";
 export * from "./static.ts";
 export * from "./histogram.ts";
 export * from "./range_methods.ts";
+export * from "./calibration_feeds.ts";
 export * from "./calibrate.ts";
 export * from "./figures.ts";
 export * from "./bench.ts";

@@ -16,7 +16,7 @@ import {
   readTensorProto,
 } from "./_onnx_test_support.ts";
 import type { QuantType } from "./params.ts";
-import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "./quantize.ts";
+import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "./qdq_ops.ts";
 import { matMulInteger, qlinearMatMul } from "./integer_matmul.ts";
 import { extendedTest, ONNX_TESTDATA } from "../../tests/support/extended.ts";
 

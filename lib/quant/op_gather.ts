@@ -10,8 +10,8 @@
  */
 
 import { attr, getAttribute } from "../onnx/mod.ts";
-import { perAxisOpset } from "./linear.ts";
-import type { OpQuantizer } from "./registry.ts";
+import { perAxisOpset } from "./emit_linear.ts";
+import type { OpQuantizer } from "./quantizer_registry.ts";
 
 /**
  * The registry entry for `Gather`.
@@ -48,7 +48,7 @@ export const gatherQuantizer: OpQuantizer = {
       outputs: [node.outputs[0]],
       attributes: w.axis !== undefined ? { axis: attr.int(-1) } : undefined,
     });
-    ctx.remove(node);
+    ctx.remove([node]);
     const sym = ctx.options.weightSymmetric ? "symmetric" : "asymmetric";
     return {
       quantized: true,

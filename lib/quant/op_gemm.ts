@@ -1,14 +1,14 @@
 /**
  * The `Gemm` quantizer: `Y = A · op(B) + C` with a constant 2-D `B`, `alpha = beta = 1` and no
  * `transA` is a linear layer (torch exports 2-D `nn.Linear` this way) and is quantized like a
- * MatMul with its bias (see `linear.ts`); `transB` weights are stored transposed to `[K, N]`.
+ * MatMul with its bias (see `emit_linear.ts`); `transB` weights are stored transposed to `[K, N]`.
  *
  * @module
  */
 
 import { DataType, getAttribute, type GraphIndex, type Node } from "../onnx/mod.ts";
-import { emitLinear } from "./linear.ts";
-import type { OpQuantizer } from "./registry.ts";
+import { emitLinear } from "./emit_linear.ts";
+import type { OpQuantizer } from "./quantizer_registry.ts";
 
 /**
  * The registry entry for `Gemm`.
@@ -38,7 +38,7 @@ export const gemmQuantizer: OpQuantizer = {
       output: node.outputs[0],
       inputIs2d: true,
     });
-    if (outcome.quantized) ctx.remove(node);
+    if (outcome.quantized) ctx.remove([node]);
     return outcome;
   },
 };

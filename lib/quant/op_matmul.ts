@@ -1,7 +1,7 @@
 /**
  * The `MatMul` quantizer. A MatMul with a constant 2-D weight is a linear layer: it is quantized
  * with its bias `Add` (when the only consumer adds a constant `[N]` vector) in the form of the
- * approach and format (see `linear.ts`). A MatMul of two activations (attention scores and
+ * approach and format (see `emit_linear.ts`). A MatMul of two activations (attention scores and
  * context) is quantized only by static quantization with `quantizeActivationMatMuls`: the first
  * input as the activation type, the second as symmetric int8 so the product stays u8 × s8.
  *
@@ -9,10 +9,10 @@
  */
 
 import type { GraphIndex, Node, Tensor } from "../onnx/mod.ts";
-import { attr, DataType } from "../onnx/mod.ts";
-import { MS_DOMAIN, type QuantContext } from "./context.ts";
-import { activationScheme, emitLinear, missingRange, scaleProduct } from "./linear.ts";
-import type { OpQuantizer, QuantOutcome } from "./registry.ts";
+import { attr, DataType, linearAt, MS_DOMAIN } from "../onnx/mod.ts";
+import type { QuantContext } from "./quant_context.ts";
+import { activationScheme, emitLinear, missingRange, scaleProduct } from "./emit_linear.ts";
+import type { OpQuantizer, QuantOutcome } from "./quantizer_registry.ts";
 
 /**
  * The registry entry for `MatMul`.
@@ -48,39 +48,20 @@ export const matMulQuantizer: OpQuantizer = {
         reason: `weight "${b}" is ${wb.dims.length}-D; only 2-D weights are quantized`,
       };
     }
-    const bias = findBiasAdd(ctx, node, wb.dims[1]);
+    const linear = linearAt(node, { index: ctx.index, skip: (n) => ctx.isRemoved(n) })!;
     const outcome = emitLinear(ctx, {
       node,
       input: a,
       weight: b,
       transposeWeight: false,
-      bias: bias?.bias,
-      output: bias ? bias.add.outputs[0] : node.outputs[0],
+      bias: linear.bias?.value,
+      output: linear.output,
       inputIs2d: false,
     });
-    if (outcome.quantized) ctx.remove(node, ...(bias ? [bias.add] : []));
+    if (outcome.quantized) ctx.remove(linear.nodes);
     return outcome;
   },
 };
-
-/** The `Add` that adds a constant `[n]` bias to `node`'s output, when it is the only consumer. */
-export function findBiasAdd(
-  ctx: QuantContext,
-  node: Node,
-  n: number,
-): { add: Node; bias: string } | undefined {
-  const out = node.outputs[0];
-  if (ctx.index.isGraphOutput(out)) return undefined;
-  const consumers = ctx.index.consumers(out);
-  if (consumers.length !== 1) return undefined;
-  const add = consumers[0];
-  if (add.opType !== "Add" || add.domain !== "" || ctx.isRemoved(add)) return undefined;
-  if (add.inputs.length !== 2 || add.inputs[0] === add.inputs[1]) return undefined;
-  const bias = add.inputs[0] === out ? add.inputs[1] : add.inputs[0];
-  const t = ctx.floatConstant(bias);
-  if (!t || t.dims.length !== 1 || t.dims[0] !== n) return undefined;
-  return { add, bias };
-}
 
 function quantizeActivationProduct(node: Node, ctx: QuantContext): QuantOutcome {
   if (ctx.approach === "dynamic") {
@@ -130,7 +111,7 @@ function quantizeActivationProduct(node: Node, ctx: QuantContext): QuantOutcome 
     const scale = ctx.addInitializer(`${node.name}_scale`, DataType.FLOAT, [], scaleProduct(x, y));
     ctx.addNode("Mul", [f, scale], { name: `${node.name}_Mul`, outputs: [out] });
   }
-  ctx.remove(node);
+  ctx.remove([node]);
   return {
     quantized: true,
     scheme:

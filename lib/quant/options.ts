@@ -13,7 +13,7 @@
 
 import { u8s8Accumulation } from "../runtime/cpu_features.ts";
 import type { QuantType } from "./params.ts";
-import type { QuantizerRegistry } from "./registry.ts";
+import type { QuantizerRegistry } from "./quantizer_registry.ts";
 
 /**
  * How a statically quantized model is written. `"qdq"`: QuantizeLinear/DequantizeLinear pairs

@@ -12,7 +12,7 @@ import {
   type QuantType,
   roundHalfToEven,
 } from "./params.ts";
-import { dequantizeLinear, quantizeLinear } from "./quantize.ts";
+import { dequantizeLinear, quantizeLinear } from "./qdq_ops.ts";
 import { mulberry32 } from "../random/mod.ts";
 
 // [min, max, type, symmetric, reduceRange, scale, zeroPoint] computed with numpy by a

@@ -10,7 +10,7 @@ import type { SessionOptions } from "../runtime/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { resolveQuantOptions, type StaticQuantOptions } from "./options.ts";
 import type { MinMax } from "./params.ts";
-import { quantizeModel, type QuantizeResult } from "./quantize_model.ts";
+import { quantizeModel, type QuantizeResult } from "./quant_pass.ts";
 import { calibrate, type CalibrationReader, type CalibrationResult } from "./calibrate.ts";
 import type { CalibrationMethod } from "./range_methods.ts";
 

@@ -6,10 +6,9 @@
  * @module
  */
 
-import * as ort from "onnxruntime-node";
-import type { CalibrationInput } from "../quant/mod.ts";
+import { calibrationFeeds, type CalibrationInput } from "../quant/mod.ts";
 import type { Model } from "../onnx/mod.ts";
-import { batchFeeds, createSession, type SessionOptions, type TokenBatch } from "../runtime/mod.ts";
+import { createSession, type SessionOptions } from "../runtime/mod.ts";
 import { modelBytes } from "./encoded.ts";
 import { TuneOptionsError } from "./errors.ts";
 
@@ -72,7 +71,7 @@ export async function outputErrorProbe(
       const name = s.outputNames[0];
       const out: Float32Array[] = [];
       for (const input of inputs) {
-        const result = await s.session.run(inputFeeds(input, s.inputNames));
+        const result = await s.session.run(calibrationFeeds(input, s.inputNames));
         out.push(Float32Array.from(result[name].data as Float32Array));
       }
       return out;
@@ -95,27 +94,4 @@ export async function outputErrorProbe(
       return count === 0 ? 0 : sum / count;
     },
   };
-}
-
-/** ORT feeds for a calibration input (a token batch, or feeds by input name). */
-export function inputFeeds(
-  input: CalibrationInput,
-  inputNames: readonly string[],
-): Record<string, ort.Tensor> {
-  const batch = input as TokenBatch;
-  if (batch.inputIds instanceof BigInt64Array && typeof batch.seqLen === "number") {
-    return batchFeeds({ batch, inputNames });
-  }
-  const feeds: Record<string, ort.Tensor> = {};
-  const record = input as Record<string, ort.Tensor>;
-  for (const name of inputNames) {
-    if (!(record[name] instanceof ort.Tensor)) {
-      throw new TuneOptionsError(
-        `a sensitivity batch has no tensor "${name}" (it has ${Object.keys(record).join(", ")}); ` +
-          `give every model input: ${inputNames.join(", ")}.`,
-      );
-    }
-    feeds[name] = record[name];
-  }
-  return feeds;
 }

@@ -13,8 +13,17 @@
  * @module
  */
 
-import { attr, DataType, getAttribute, type Model, type Node } from "../../onnx/mod.ts";
-import { MS_DOMAIN, RewriteContext } from "../context.ts";
+import {
+  attr,
+  DataType,
+  getAttribute,
+  type Linear,
+  type Model,
+  MS_DOMAIN,
+  type Node,
+  type SymDim,
+} from "../../onnx/mod.ts";
+import { FusionContext } from "../fusion_context.ts";
 import {
   intsAttr,
   onlyUsedWithin,
@@ -23,15 +32,8 @@ import {
   scalarOf,
   soleConsumer,
 } from "../pattern.ts";
-import type { SymDim } from "../shape_inference.ts";
 import type { FusionPass, PassResult } from "../types.ts";
-import {
-  concatBiases,
-  concatColumns,
-  type LinearMatch,
-  linearProducing,
-  mergedName,
-} from "../weights.ts";
+import { concatBiases, concatColumns, mergedName } from "../merge_weights.ts";
 
 /**
  * The `attention` pass.
@@ -59,7 +61,7 @@ export const attention: FusionPass = {
 };
 
 interface Head {
-  linear: LinearMatch;
+  linear: Linear;
   heads: number;
   headSize: number;
   nodes: Node[];
@@ -76,14 +78,14 @@ interface AttentionMatch {
 }
 
 function fuseAttention(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   const maskValues = new Map<string, string>();
   for (const softmax of [...ctx.graph.nodes]) {
     if (softmax.opType !== "Softmax" || softmax.domain !== "" || ctx.isClaimed(softmax)) continue;
     const m = match(ctx, softmax);
     if (!m || !ctx.claim(m.nodes)) continue;
     const linears = [m.q.linear, m.k.linear, m.v.linear];
-    const names = linears.map((l) => l.matmul.inputs[1]);
+    const names = linears.map((l) => l.weightName);
     const weight = ctx.addInitializer(
       mergedName(names, m.nodes, "qkv.weight"),
       DataType.FLOAT,
@@ -96,7 +98,7 @@ function fuseAttention(model: Model): PassResult {
       [linears.reduce((s, l) => s + l.weight.dims[1], 0)],
       concatBiases(linears),
     );
-    const inputs = [m.q.linear.x, weight, bias];
+    const inputs = [m.q.linear.input, weight, bias];
     if (m.mask) inputs.push(int32Mask(ctx, m.mask.source, maskValues));
     const node = ctx.addNode({
       opType: "Attention",
@@ -121,7 +123,7 @@ function fuseAttention(model: Model): PassResult {
   return ctx.finish();
 }
 
-function match(ctx: RewriteContext, softmax: Node): AttentionMatch | undefined {
+function match(ctx: FusionContext, softmax: Node): AttentionMatch | undefined {
   const scoresShape = ctx.facts.shape(softmax.inputs[0]);
   const axis = getAttribute(softmax, "axis", "int", ctx.opset >= 13 ? -1 : 1);
   if (scoresShape?.length !== 4 || (axis !== -1 && axis !== 3)) return undefined;
@@ -175,7 +177,7 @@ function match(ctx: RewriteContext, softmax: Node): AttentionMatch | undefined {
 }
 
 /** `Div(x, c)` or `Mul(x, c)` with a scalar constant: the factor applied to `x`. */
-function scaling(ctx: RewriteContext, value: string) {
+function scaling(ctx: FusionContext, value: string) {
   const node = producerOf(ctx, value, ["Div", "Mul"]);
   const c = node ? scalarOf(ctx, node.inputs[1]) : undefined;
   if (!node || c === undefined || c === 0 || soleConsumer(ctx, node.outputs[0]) === undefined) {
@@ -185,12 +187,12 @@ function scaling(ctx: RewriteContext, value: string) {
 }
 
 /** `Transpose(Reshape(Linear(x), [B, S, heads, headSize]), perm)`. */
-function headSplit(ctx: RewriteContext, value: string, perm: number[]): Head | undefined {
+function headSplit(ctx: FusionContext, value: string, perm: number[]): Head | undefined {
   const transpose = producerOf(ctx, value, "Transpose");
   if (!transpose || !sameInts(intsAttr(transpose, "perm"), perm)) return undefined;
   const reshape = producerOf(ctx, transpose.inputs[0], "Reshape");
   if (!reshape) return undefined;
-  const linear = linearProducing(ctx, reshape.inputs[0]);
+  const linear = ctx.linearProducing(reshape.inputs[0]);
   const inShape = ctx.facts.shape(reshape.inputs[0]);
   const outShape = ctx.facts.shape(reshape.outputs[0]);
   if (!linear || inShape?.length !== 3 || outShape?.length !== 4) return undefined;
@@ -202,7 +204,7 @@ function headSplit(ctx: RewriteContext, value: string, perm: number[]): Head | u
 }
 
 /** `Reshape(Transpose(context, [0, 2, 1, 3]), [B, S, hidden])`. */
-function merged(ctx: RewriteContext, context: Node) {
+function merged(ctx: FusionContext, context: Node) {
   const transpose = soleConsumer(ctx, context.outputs[0]);
   if (transpose?.opType !== "Transpose") return undefined;
   if (!sameInts(intsAttr(transpose, "perm"), [0, 2, 1, 3])) return undefined;
@@ -213,17 +215,17 @@ function merged(ctx: RewriteContext, context: Node) {
 
 /** Same input, heads and head size for Q, K, V; output [B, S, hidden]; mask [B, S]. */
 function consistent(
-  ctx: RewriteContext,
+  ctx: FusionContext,
   q: Head,
   k: Head,
   v: Head,
   output: string,
   mask: string | undefined,
 ): boolean {
-  if (q.linear.x !== k.linear.x || q.linear.x !== v.linear.x) return false;
+  if (q.linear.input !== k.linear.input || q.linear.input !== v.linear.input) return false;
   if (q.heads !== k.heads || q.heads !== v.heads) return false;
   if (q.headSize !== k.headSize || q.headSize !== v.headSize) return false;
-  const x = ctx.facts.shape(q.linear.x);
+  const x = ctx.facts.shape(q.linear.input);
   const out = ctx.facts.shape(output);
   if (!x || x.length !== 3 || !out) return false;
   const expected: SymDim[] = [x[0], x[1], v.heads * v.headSize];
@@ -242,7 +244,7 @@ const MASK_PLUMBING = new Set(["Cast", "Expand", "Reshape", "Unsqueeze"]);
  * `[batch, 1, 1, sequence]` (and possibly expanded and cast to bool).
  */
 function maskSource(
-  ctx: RewriteContext,
+  ctx: FusionContext,
   cond: string,
   scoresShape: SymDim[],
 ): string | undefined {
@@ -279,7 +281,7 @@ function maskSource(
 }
 
 /** `Cast(mask, int32)`, added once per mask value. */
-function int32Mask(ctx: RewriteContext, source: string, cache: Map<string, string>): string {
+function int32Mask(ctx: FusionContext, source: string, cache: Map<string, string>): string {
   if (ctx.facts.elemType(source) === DataType.INT32) return source;
   const cached = cache.get(source);
   if (cached) return cached;

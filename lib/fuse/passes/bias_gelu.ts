@@ -6,9 +6,10 @@
  */
 
 import type { Model } from "../../onnx/mod.ts";
-import { MS_DOMAIN, RewriteContext } from "../context.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { lastDim, otherInput, producerOf, soleConsumer, vectorOf } from "../pattern.ts";
 import type { FusionPass, PassResult } from "../types.ts";
+import { MS_DOMAIN } from "../../onnx/mod.ts";
 
 /**
  * The `bias-gelu` pass.
@@ -33,7 +34,7 @@ export const biasGelu: FusionPass = {
 };
 
 function fuseBiasGelus(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   for (const g of [...ctx.graph.nodes]) {
     if (g.opType !== "Gelu" || g.domain !== MS_DOMAIN || ctx.isClaimed(g)) continue;
     const add = producerOf(ctx, g.inputs[0], "Add");

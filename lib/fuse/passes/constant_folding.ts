@@ -6,17 +6,8 @@
  * @module
  */
 
-import {
-  createTensor,
-  DataType,
-  type Node,
-  outerReferences,
-  type Tensor,
-  topologicalSort,
-} from "../../onnx/mod.ts";
-import { RewriteContext } from "../context.ts";
-import { canEvaluate, evaluateNode } from "../evaluate.ts";
-import { constantNodeTensor } from "../shape_inference.ts";
+import { foldNode, type Node, type Tensor, topologicalSort } from "../../onnx/mod.ts";
+import { FusionContext } from "../fusion_context.ts";
 import type { FusionPass, PassResult } from "../types.ts";
 
 /**
@@ -49,7 +40,7 @@ export const constantFolding: FusionPass = {
 };
 
 function foldConstants(model: Parameters<FusionPass["run"]>[0]): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   const known = new Map<string, Tensor>();
   for (const t of ctx.graph.initializers) {
     if (!ctx.index.isGraphInput(t.name)) known.set(t.name, t);
@@ -57,7 +48,7 @@ function foldConstants(model: Parameters<FusionPass["run"]>[0]): PassResult {
   const replaced: Node[] = [];
   for (const node of topologicalSort(ctx.graph)) {
     if (node.outputs.some((o) => o && ctx.index.isGraphOutput(o))) continue;
-    const results = fold(ctx, node, known);
+    const results = foldNode(node, { constants: known, facts: ctx.facts });
     if (!results) continue;
     for (const t of results) {
       ctx.graph.initializers.push(t);
@@ -73,29 +64,4 @@ function foldConstants(model: Parameters<FusionPass["run"]>[0]): PassResult {
   ctx.remove(replaced);
   ctx.forgetValueInfo(replaced.flatMap((n) => n.outputs));
   return ctx.finish();
-}
-
-function fold(ctx: RewriteContext, node: Node, known: Map<string, Tensor>): Tensor[] | undefined {
-  if (node.domain !== "") return undefined;
-  if (node.opType === "Constant") {
-    const t = constantNodeTensor(node);
-    return t ? [t] : undefined;
-  }
-  if ((node.opType === "Shape" || node.opType === "Size") && !known.has(node.inputs[0])) {
-    return foldShape(ctx, node);
-  }
-  if (!canEvaluate(node) || outerReferences(node).length > 0) return undefined;
-  if (!node.inputs.every((i) => !i || known.has(i))) return undefined;
-  return evaluateNode(node, node.inputs.map((i) => (i ? known.get(i) : undefined)));
-}
-
-function foldShape(ctx: RewriteContext, node: Node): Tensor[] | undefined {
-  const shape = ctx.facts.shape(node.inputs[0]);
-  if (!shape || !shape.every((d) => typeof d === "number")) return undefined;
-  const dims = shape as number[];
-  if (node.opType === "Size") {
-    const size = dims.reduce((a, b) => a * b, 1);
-    return [createTensor(node.outputs[0], DataType.INT64, [], [size])];
-  }
-  return evaluateNode(node, [createTensor("x", DataType.FLOAT, dims)]);
 }

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { attr, getAttribute, type Model, type Node } from "../../onnx/mod.ts";
-import { MS_DOMAIN, RewriteContext } from "../context.ts";
+import { attr, getAttribute, type Model, MS_DOMAIN, type Node } from "../../onnx/mod.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { producerOf, scalarOf, soleConsumer } from "../pattern.ts";
 import type { FusionPass, PassResult } from "../types.ts";
 
@@ -34,7 +34,7 @@ export const convActivation: FusionPass = {
 };
 
 /** The FusedConv `activation_params` of an activation node, or `undefined` if unsupported. */
-function activationParams(ctx: RewriteContext, act: Node): number[] | undefined {
+function activationParams(ctx: FusionContext, act: Node): number[] | undefined {
   switch (act.opType) {
     case "Relu":
     case "Tanh":
@@ -61,7 +61,7 @@ function activationParams(ctx: RewriteContext, act: Node): number[] | undefined 
 }
 
 function fuseConvActivations(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   for (const act of [...ctx.graph.nodes]) {
     if (act.domain !== "" || ctx.isClaimed(act)) continue;
     const params = activationParams(ctx, act);

@@ -7,7 +7,7 @@
  */
 
 import { DataType, getAttribute, type Model, shapeSize } from "../../onnx/mod.ts";
-import { RewriteContext } from "../context.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { constantOf, producerOf, soleConsumer, vectorOf } from "../pattern.ts";
 import type { FusionPass, PassResult } from "../types.ts";
 
@@ -33,7 +33,7 @@ export const convBatchNorm: FusionPass = {
 };
 
 function foldBatchNorms(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   for (const bn of [...ctx.graph.nodes]) {
     if (bn.opType !== "BatchNormalization" || bn.domain !== "" || ctx.isClaimed(bn)) continue;
     if (bn.outputs.slice(1).some(Boolean)) continue; // training outputs requested

@@ -7,7 +7,7 @@
  */
 
 import { getAttribute, type Model, type Node, removeDeadNodes } from "../../onnx/mod.ts";
-import { RewriteContext } from "../context.ts";
+import { FusionContext } from "../fusion_context.ts";
 import type { FusionPass, PassResult } from "../types.ts";
 
 /**
@@ -37,7 +37,7 @@ export const deadNodeRemoval: FusionPass = {
 };
 
 function removeDead(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   const bypassed: Node[] = [];
   for (const node of ctx.graph.nodes) {
     if (!isNoOp(ctx, node)) continue;
@@ -58,7 +58,7 @@ function removeDead(model: Model): PassResult {
   return ctx.finish();
 }
 
-function isNoOp(ctx: RewriteContext, node: Node): boolean {
+function isNoOp(ctx: FusionContext, node: Node): boolean {
   if (node.domain !== "" || !node.inputs[0]) return false;
   switch (node.opType) {
     case "Identity":
@@ -74,6 +74,6 @@ function isNoOp(ctx: RewriteContext, node: Node): boolean {
   }
 }
 
-function isRead(ctx: RewriteContext, value: string): boolean {
+function isRead(ctx: FusionContext, value: string): boolean {
   return ctx.index.consumers(value).length > 0 || ctx.index.isGraphOutput(value);
 }

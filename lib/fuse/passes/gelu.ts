@@ -6,7 +6,7 @@
  */
 
 import type { Model, Node } from "../../onnx/mod.ts";
-import { MS_DOMAIN, RewriteContext } from "../context.ts";
+import { FusionContext } from "../fusion_context.ts";
 import {
   near,
   onlyUsedWithin,
@@ -16,6 +16,7 @@ import {
   soleConsumer,
 } from "../pattern.ts";
 import type { FusionPass, PassResult } from "../types.ts";
+import { MS_DOMAIN } from "../../onnx/mod.ts";
 
 /**
  * The `gelu` pass.
@@ -40,7 +41,7 @@ export const gelu: FusionPass = {
 };
 
 function fuseGelus(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   for (const erf of [...ctx.graph.nodes]) {
     if (erf.opType !== "Erf" || erf.domain !== "" || ctx.isClaimed(erf)) continue;
     const m = match(ctx, erf);
@@ -58,7 +59,7 @@ function fuseGelus(model: Model): PassResult {
   return ctx.finish();
 }
 
-function match(ctx: RewriteContext, erf: Node) {
+function match(ctx: FusionContext, erf: Node) {
   // x / √2 or x · (1/√2)
   const scale = producerOf(ctx, erf.inputs[0], ["Div", "Mul"]);
   if (!scale) return undefined;

@@ -8,7 +8,7 @@
  */
 
 import { attr, getAttribute, type Model, type Node } from "../../onnx/mod.ts";
-import { RewriteContext } from "../context.ts";
+import { FusionContext } from "../fusion_context.ts";
 import {
   consumersOf,
   intsAttr,
@@ -49,7 +49,7 @@ export const layerNorm: FusionPass = {
 };
 
 function fuseLayerNorms(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   if (ctx.opset < 13) {
     ctx.note(`opset ${ctx.opset} < 13: re-export with opset ≥ 13 to fuse LayerNorm`);
     return ctx.finish();
@@ -93,7 +93,7 @@ interface LayerNormMatch {
   output: string;
 }
 
-function match(ctx: RewriteContext, mean: Node): LayerNormMatch | undefined {
+function match(ctx: FusionContext, mean: Node): LayerNormMatch | undefined {
   const x = mean.inputs[0];
   if (!lastAxisMean(ctx, mean, x)) return undefined;
   const sub = consumersOf(ctx, mean.outputs[0]).find((n) =>
@@ -139,7 +139,7 @@ function match(ctx: RewriteContext, mean: Node): LayerNormMatch | undefined {
 }
 
 /** A ReduceMean over exactly the last axis of `input`, keeping dims. */
-function lastAxisMean(ctx: RewriteContext, node: Node, input: string): boolean {
+function lastAxisMean(ctx: FusionContext, node: Node, input: string): boolean {
   if (node.inputs[0] !== input || getAttribute(node, "keepdims", "int", 1) !== 1) return false;
   const axes = node.inputs[1]
     ? ctx.facts.value(node.inputs[1]) as number[] | undefined
@@ -149,7 +149,7 @@ function lastAxisMean(ctx: RewriteContext, node: Node, input: string): boolean {
   return axes[0] === -1 || (rank !== undefined && axes[0] === rank - 1);
 }
 
-function raiseOpset(ctx: RewriteContext): void {
+function raiseOpset(ctx: FusionContext): void {
   const from = ctx.opset;
   for (const o of ctx.model.opsetImports) {
     if (o.domain === "" || o.domain === "ai.onnx") o.version = 17;

@@ -8,10 +8,10 @@
  */
 
 import type { Model } from "../../onnx/mod.ts";
-import { RewriteContext } from "../context.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { constantOf, otherInput, producerOf, soleConsumer } from "../pattern.ts";
 import type { FusionPass, PassResult } from "../types.ts";
-import { constantWeight } from "../weights.ts";
+import { matMulWeight } from "../../onnx/mod.ts";
 
 /**
  * The `matmul-bias` pass.
@@ -36,14 +36,14 @@ export const matmulBias: FusionPass = {
 };
 
 function fuseGemms(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   let skipped3d = 0;
   for (const add of [...ctx.graph.nodes]) {
     if (add.opType !== "Add" || add.domain !== "" || ctx.isClaimed(add)) continue;
     for (const mmOut of add.inputs) {
       const mm = producerOf(ctx, mmOut, "MatMul");
       const biasName = otherInput(add, mmOut);
-      const weight = mm ? constantWeight(ctx, mm) : undefined;
+      const weight = mm ? matMulWeight(ctx.index, mm) : undefined;
       const bias = biasName ? constantOf(ctx, biasName) : undefined;
       if (!mm || !weight || !bias || soleConsumer(ctx, mmOut) !== add) continue;
       const n = weight.dims[1];

@@ -7,18 +7,18 @@
  * @module
  */
 
-import { attr, DataType, type Model, type Node } from "../../onnx/mod.ts";
-import { RewriteContext } from "../context.ts";
+import {
+  attr,
+  DataType,
+  type Linear,
+  matMulWeight,
+  type Model,
+  type Node,
+} from "../../onnx/mod.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { soleConsumer } from "../pattern.ts";
 import type { FusionPass, PassResult } from "../types.ts";
-import {
-  concatBiases,
-  concatColumns,
-  constantWeight,
-  type LinearMatch,
-  linearProducing,
-  mergedName,
-} from "../weights.ts";
+import { concatBiases, concatColumns, mergedName } from "../merge_weights.ts";
 
 /**
  * The `qkv-merge` pass.
@@ -44,17 +44,19 @@ export const qkvMerge: FusionPass = {
 };
 
 function mergeLinears(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
-  const groups = new Map<string, LinearMatch[]>();
+  const ctx = new FusionContext(model);
+  const groups = new Map<string, Linear[]>();
   for (const node of ctx.graph.nodes) {
-    if (node.opType !== "MatMul" || node.domain !== "" || !constantWeight(ctx, node)) continue;
+    if (node.opType !== "MatMul" || node.domain !== "" || !matMulWeight(ctx.index, node)) continue;
     const next = soleConsumer(ctx, node.outputs[0]);
-    const linear = (next?.opType === "Add" ? linearProducing(ctx, next.outputs[0]) : undefined) ??
-      linearProducing(ctx, node.outputs[0]);
-    if (!linear || linear.matmul !== node || (ctx.facts.shape(linear.x)?.length ?? 0) < 2) continue;
-    const list = groups.get(linear.x) ?? [];
+    const linear = (next?.opType === "Add" ? ctx.linearProducing(next.outputs[0]) : undefined) ??
+      ctx.linearProducing(node.outputs[0]);
+    if (!linear || linear.node !== node || (ctx.facts.shape(linear.input)?.length ?? 0) < 2) {
+      continue;
+    }
+    const list = groups.get(linear.input) ?? [];
     list.push(linear);
-    groups.set(linear.x, list);
+    groups.set(linear.input, list);
   }
   for (const [x, all] of groups) {
     const rows = all[0].weight.dims[0];
@@ -67,9 +69,9 @@ function mergeLinears(model: Model): PassResult {
   return ctx.finish();
 }
 
-function merge(ctx: RewriteContext, x: string, group: LinearMatch[]): void {
+function merge(ctx: FusionContext, x: string, group: Linear[]): void {
   const nodes: Node[] = group.flatMap((l) => l.nodes);
-  const names = group.map((l) => l.matmul.inputs[1]);
+  const names = group.map((l) => l.weightName);
   const widths = group.map((l) => l.weight.dims[1]);
   const total = widths.reduce((a, b) => a + b, 0);
   const weight = ctx.addInitializer(

@@ -7,11 +7,17 @@
  * @module
  */
 
-import { attr, DataType, getAttribute, type Model, type Node } from "../../onnx/mod.ts";
-import { RewriteContext } from "../context.ts";
+import {
+  attr,
+  broadcastShapes,
+  DataType,
+  getAttribute,
+  type Model,
+  type Node,
+  type SymDim,
+} from "../../onnx/mod.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { constantOf, intsAttr, soleConsumer } from "../pattern.ts";
-import { broadcastShapes } from "../shape_rules.ts";
-import type { SymDim } from "../shape_inference.ts";
 import type { FusionPass, PassResult } from "../types.ts";
 
 /**
@@ -45,7 +51,7 @@ export const reshapeSimplify: FusionPass = {
 };
 
 function simplify(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   for (const node of [...ctx.graph.nodes]) {
     if (node.domain !== "" || ctx.isClaimed(node)) continue;
     if (node.opType === "Reshape") {
@@ -60,7 +66,7 @@ function simplify(model: Model): PassResult {
 }
 
 /** Reshape whose shape is computed at run time but known symbolically → constant shape. */
-function constantShape(ctx: RewriteContext, node: Node): boolean {
+function constantShape(ctx: FusionContext, node: Node): boolean {
   const [data, shapeValue] = node.inputs;
   if (constantOf(ctx, shapeValue)) return false;
   const target = ctx.facts.value(shapeValue);
@@ -99,7 +105,7 @@ export function constantDims(
 }
 
 /** Reshape(Reshape(x, a), b) → Reshape(x, b) when the inner one has no other reader. */
-function reshapeChain(ctx: RewriteContext, node: Node): boolean {
+function reshapeChain(ctx: FusionContext, node: Node): boolean {
   const inner = ctx.index.producer(node.inputs[0]);
   if (!inner || inner.opType !== "Reshape" || inner.domain !== "" || ctx.isClaimed(inner)) {
     return false;
@@ -119,7 +125,7 @@ function reshapeChain(ctx: RewriteContext, node: Node): boolean {
 }
 
 /** Transpose(Transpose(x, p), q) → Transpose(x, p∘q), or nothing when that is the identity. */
-function transposeChain(ctx: RewriteContext, node: Node): boolean {
+function transposeChain(ctx: FusionContext, node: Node): boolean {
   const inner = ctx.index.producer(node.inputs[0]);
   if (!inner || inner.opType !== "Transpose" || inner.domain !== "" || ctx.isClaimed(inner)) {
     return false;
@@ -149,7 +155,7 @@ function transposeChain(ctx: RewriteContext, node: Node): boolean {
 }
 
 /** A Reshape to the shape its input already has, or a Transpose with the identity perm. */
-function noOp(ctx: RewriteContext, node: Node): boolean {
+function noOp(ctx: FusionContext, node: Node): boolean {
   const [out] = node.outputs;
   if (ctx.index.isGraphOutput(out)) return false;
   const identity = node.opType === "Transpose"
@@ -169,7 +175,7 @@ const UNARY = new Set(["Cast", "Not", "Neg"]);
  * Expand whose every reader (possibly through unary elementwise ops such as Cast) is a
  * broadcasting op whose output shape does not depend on the expansion → bypassed.
  */
-function redundantExpand(ctx: RewriteContext, node: Node): boolean {
+function redundantExpand(ctx: FusionContext, node: Node): boolean {
   const source = node.inputs[0];
   const sourceShape = ctx.facts.shape(source);
   if (!sourceShape || ctx.index.isGraphOutput(node.outputs[0])) return false;
@@ -184,7 +190,7 @@ function redundantExpand(ctx: RewriteContext, node: Node): boolean {
 }
 
 function readersBroadcast(
-  ctx: RewriteContext,
+  ctx: FusionContext,
   value: string,
   shape: SymDim[],
   chain: Node[],

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { attr, type Model } from "../../onnx/mod.ts";
-import { MS_DOMAIN, RewriteContext } from "../context.ts";
+import { attr, type Model, MS_DOMAIN } from "../../onnx/mod.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { otherInput, soleConsumer } from "../pattern.ts";
 import type { FusionPass, PassResult } from "../types.ts";
 
@@ -33,7 +33,7 @@ export const silu: FusionPass = {
 };
 
 function fuseSilus(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   for (const sigmoid of [...ctx.graph.nodes]) {
     if (sigmoid.opType !== "Sigmoid" || sigmoid.domain !== "" || ctx.isClaimed(sigmoid)) continue;
     const x = sigmoid.inputs[0];

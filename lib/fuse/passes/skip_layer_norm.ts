@@ -7,10 +7,16 @@
  * @module
  */
 
-import { attr, getAttribute, type Model, type Node } from "../../onnx/mod.ts";
-import { MS_DOMAIN, RewriteContext } from "../context.ts";
+import {
+  attr,
+  getAttribute,
+  type Model,
+  MS_DOMAIN,
+  type Node,
+  type SymDim,
+} from "../../onnx/mod.ts";
+import { FusionContext } from "../fusion_context.ts";
 import { otherInput, producerOf, soleConsumer, vectorOf } from "../pattern.ts";
-import type { SymDim } from "../shape_inference.ts";
 import type { FusionPass, PassResult } from "../types.ts";
 
 /**
@@ -37,7 +43,7 @@ export const skipLayerNorm: FusionPass = {
 };
 
 function fuseSkipLayerNorms(model: Model): PassResult {
-  const ctx = new RewriteContext(model);
+  const ctx = new FusionContext(model);
   for (const ln of [...ctx.graph.nodes]) {
     if (ln.opType !== "LayerNormalization" || ln.domain !== "" || ctx.isClaimed(ln)) continue;
     const m = match(ctx, ln);
@@ -71,7 +77,7 @@ interface SkipMatch {
   broadcast: boolean;
 }
 
-function match(ctx: RewriteContext, ln: Node): SkipMatch | undefined {
+function match(ctx: FusionContext, ln: Node): SkipMatch | undefined {
   if (ln.outputs.length > 1 && ln.outputs.slice(1).some(Boolean)) return undefined;
   const add = producerOf(ctx, ln.inputs[0], "Add");
   if (!add || soleConsumer(ctx, add.outputs[0]) !== ln) return undefined;
@@ -113,7 +119,7 @@ function isBroadcastSkip(skip: SymDim[], input: SymDim[]): boolean {
 }
 
 /** `value = Add(MatMul(..), bias[hidden])` read only by the residual Add `residual`. */
-function biasAdd(ctx: RewriteContext, residual: Node, value: string, hidden: number) {
+function biasAdd(ctx: FusionContext, residual: Node, value: string, hidden: number) {
   const node = producerOf(ctx, value, "Add");
   if (!node || soleConsumer(ctx, value) !== residual) return undefined;
   for (const matmulOut of node.inputs) {

@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Node, Tensor } from "../onnx/mod.ts";
+import type { Node } from "./model.ts";
+import type { Tensor } from "./tensor.ts";
 
 /** A dimension: a size, or a symbol (`"batch"`, or `"?3"` for an unknown one). */
 export type SymDim = number | string;

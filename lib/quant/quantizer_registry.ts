@@ -1,13 +1,15 @@
 /**
  * The quantizer registry: one {@link OpQuantizer} per op type, each in its own file
  * (`op_matmul.ts`, `op_gemm.ts`, `op_gather.ts`), as ONNX Runtime's quantization tool organizes
- * its operator quantizers. Adding an op means writing one quantizer and registering it.
+ * its operator quantizers. Adding an op means writing one quantizer and registering it: for
+ * every quantization of the process with `registerOpQuantizer` (`builtin_quantizers.ts`), or
+ * for one call in a registry given as `options.registry`.
  *
  * @module
  */
 
 import type { GraphIndex, Node } from "../onnx/mod.ts";
-import type { QuantContext } from "./context.ts";
+import type { QuantContext } from "./quant_context.ts";
 import type { ResolvedQuantOptions } from "./options.ts";
 
 /** What a quantizer did with a node: quantized it (and how), or left it FP32 (and why). */
@@ -45,7 +47,7 @@ export class QuantizerRegistryError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { QuantizerRegistry } from "./registry.ts";
+ * import { QuantizerRegistry } from "./quantizer_registry.ts";
  * const registry = new QuantizerRegistry([{
  *   opType: "Relu",
  *   activationInputs: () => [],
@@ -79,8 +81,18 @@ export class QuantizerRegistry {
     return this;
   }
 
+  /** Removes the quantizer of `opType`; returns whether there was one. */
+  delete(opType: string): boolean {
+    return this.#quantizers.delete(opType);
+  }
+
   get(opType: string): OpQuantizer | undefined {
     return this.#quantizers.get(opType);
+  }
+
+  /** The quantizers, in registration order. */
+  quantizers(): OpQuantizer[] {
+    return [...this.#quantizers.values()];
   }
 
   opTypes(): string[] {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DataType } from "../onnx/mod.ts";
 import { buildNodeModel, firstBitDifference, runInOrt } from "./_onnx_test_support.ts";
 import { computeQuantParams, QuantParamsError, type QuantType, typeRange } from "./params.ts";
-import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "./quantize.ts";
+import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "./qdq_ops.ts";
 import { mulberry32 } from "../random/mod.ts";
 
 /** Rounding written differently from `roundHalfToEven`: floor, then the fraction decides. */

@@ -7,7 +7,9 @@
  * @module
  */
 
-import { DataType, getAttribute, type Node } from "../onnx/mod.ts";
+import { getAttribute } from "./attribute.ts";
+import { DataType } from "./data_type.ts";
+import type { Node } from "./model.ts";
 import {
   MAX_TRACKED_VALUES,
   type RuleContext,

@@ -6,8 +6,10 @@
  * @module
  */
 
-import { createTensor, DataType, type Node, shapeSize, type Tensor } from "../onnx/mod.ts";
-import { EVAL_KERNELS } from "./eval_kernels.ts";
+import { EVAL_KERNELS } from "./constant_eval_kernels.ts";
+import { DataType } from "./data_type.ts";
+import type { Node } from "./model.ts";
+import { createTensor, shapeSize, type Tensor } from "./tensor.ts";
 
 /** A tensor while being computed: element type, dims and float64 elements. */
 export interface Dense {
@@ -45,8 +47,8 @@ export function canEvaluate(node: Node): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { attr, createTensor, DataType, type Node } from "../onnx/mod.ts";
- * import { evaluateNode } from "./evaluate.ts";
+ * import { attr, createTensor, DataType, type Node } from "./mod.ts";
+ * import { evaluateNode } from "./constant_eval.ts";
  * const node: Node = {
  *   name: "c", opType: "Concat", domain: "", inputs: ["a", "b"], outputs: ["y"],
  *   attributes: { axis: attr.int(0) },

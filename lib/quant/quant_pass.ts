@@ -6,12 +6,12 @@
  */
 
 import { cloneModel, GraphIndex, type Model, modelTensorBytes } from "../onnx/mod.ts";
-import { QuantContext } from "./context.ts";
+import { QuantContext } from "./quant_context.ts";
 import type { ResolvedQuantOptions } from "./options.ts";
 import type { MinMax } from "./params.ts";
-import { defaultQuantizers } from "./quantizers.ts";
-import type { QuantizerRegistry } from "./registry.ts";
-import { type QuantNodeReport, type QuantReport, summarizeReport } from "./report.ts";
+import { defaultQuantizers } from "./builtin_quantizers.ts";
+import type { QuantizerRegistry } from "./quantizer_registry.ts";
+import { type QuantNodeReport, type QuantReport, summarizeReport } from "./quant_report.ts";
 
 /** A quantized model and what was done to it. */
 export interface QuantizeResult {
@@ -84,7 +84,7 @@ export function quantizeModel(model: Model, o: QuantizeModelOptions): QuantizeRe
  * import assert from "node:assert/strict";
  * import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
  * import { resolveQuantOptions } from "./options.ts";
- * import { calibrationTargets } from "./quantize_model.ts";
+ * import { calibrationTargets } from "./quant_pass.ts";
  * const b = new GraphBuilder("g");
  * const x = b.input("x", DataType.FLOAT, [1, 4]);
  * const w = b.initializer("w", DataType.FLOAT, [4, 2]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { attr, createTensor, DataType, type Node, type Tensor } from "../onnx/mod.ts";
-import { evaluateNode } from "./evaluate.ts";
+import { attr, createTensor, DataType, type Node, type Tensor } from "./mod.ts";
+import { evaluateNode } from "./constant_eval.ts";
 
 function run(opType: string, inputs: (Tensor | undefined)[], attributes: Node["attributes"] = {}) {
   const node: Node = {

@@ -1,34 +1,16 @@
 /**
- * The state of one quantization pass over a model, and the graph-writing helpers every op
- * quantizer shares: quantized weights (made once per weight), activations quantized once per
+ * The state of one quantization pass over a model — the onnx layer's `RewriteContext` plus what
+ * only quantization needs — and the graph-writing helpers every op quantizer shares: quantized weights (made once per weight), activations quantized once per
  * tensor whatever the number of consumers (`DynamicQuantizeLinear`, or `QuantizeLinear` from
  * calibrated ranges, plus one shared `DequantizeLinear` in QDQ form), new nodes, removed nodes.
  *
  * @module
  */
 
-import {
-  attr,
-  type AttributeValue,
-  createTensor,
-  dataMatchesType,
-  DataType,
-  type Graph,
-  GraphIndex,
-  type Model,
-  type Node,
-  opsetVersion,
-  type Tensor,
-  type TensorData,
-  topologicalSort,
-  UniqueNames,
-} from "../onnx/mod.ts";
+import { attr, type AttributeValue, DataType, type Model, RewriteContext } from "../onnx/mod.ts";
 import { computeQuantParams, type MinMax, type QuantParams, type QuantType } from "./params.ts";
 import type { ResolvedQuantOptions } from "./options.ts";
-import { quantDataType, type QuantizedTensor, quantizeWeight } from "./weights.ts";
-
-/** The Microsoft contrib-op domain of ONNX Runtime (`MatMulIntegerToFloat`, …). */
-export const MS_DOMAIN = "com.microsoft";
+import { quantDataType, type QuantizedTensor, quantizeWeight } from "./weight_quantization.ts";
 
 /** Names of a quantized tensor in the graph: data, scale and zero point. */
 export interface QuantizedValue {
@@ -78,7 +60,7 @@ export type QuantApproach = "dynamic" | "static";
  * ```ts
  * import assert from "node:assert/strict";
  * import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
- * import { QuantContext } from "./context.ts";
+ * import { QuantContext } from "./quant_context.ts";
  * import { resolveQuantOptions } from "./options.ts";
  * const b = new GraphBuilder("g");
  * const x = b.input("x", DataType.FLOAT, ["n", 2]);
@@ -96,22 +78,11 @@ export type QuantApproach = "dynamic" | "static";
  * assert.deepEqual(model.graph.initializers.find((t) => t.name === q.zeroPoint)?.dims, [2]);
  * ```
  */
-export class QuantContext {
-  readonly model: Model;
-  readonly graph: Graph;
-  /** Producers, consumers and constants of the graph as it was before the pass. */
-  readonly index: GraphIndex;
-  readonly names: UniqueNames;
+export class QuantContext extends RewriteContext {
   readonly options: ResolvedQuantOptions;
   readonly approach: QuantApproach;
-  /** Default-domain opset of the model. */
-  readonly opset: number;
   readonly #ranges: ReadonlyMap<string, MinMax>;
-  readonly #nodes: Node[] = [];
-  readonly #removed = new Set<Node>();
-  readonly #initializers: Tensor[] = [];
   readonly #cache = new Map<string, unknown>();
-  #contrib = false;
 
   constructor(
     model: Model,
@@ -119,20 +90,15 @@ export class QuantContext {
     approach: QuantApproach,
     ranges: ReadonlyMap<string, MinMax> = new Map(),
   ) {
-    this.model = model;
-    this.graph = model.graph;
-    this.index = new GraphIndex(model.graph);
-    this.names = new UniqueNames(model.graph);
+    super(model);
     this.options = options;
     this.approach = approach;
-    this.opset = opsetVersion(model) ?? 0;
     this.#ranges = ranges;
   }
 
-  /** A FLOAT constant (initializer or `Constant`) named `value`, else undefined. */
-  floatConstant(value: string): Tensor | undefined {
-    const t = value ? this.index.constant(value) : undefined;
-    return t?.dataType === DataType.FLOAT ? t : undefined;
+  /** Default-domain opset of the model (0 when it imports none). */
+  get opset(): number {
+    return this.opsetOf() ?? 0;
   }
 
   /** The calibrated range of an activation, if any. */
@@ -140,53 +106,14 @@ export class QuantContext {
     return this.#ranges.get(value);
   }
 
-  /** Whether a quantizer already replaced `node`. */
-  isRemoved(node: Node): boolean {
-    return this.#removed.has(node);
-  }
-
-  /** Marks nodes as replaced (they are dropped by {@link finish}). */
-  remove(...nodes: Node[]): void {
-    for (const n of nodes) this.#removed.add(n);
-  }
-
   /** Adds a node (placed by the topological sort in {@link finish}); returns its outputs. */
   addNode(opType: string, inputs: readonly string[], options: AddNodeOptions): string[] {
-    const name = this.names.next(options.name);
-    const outputs = options.outputs
-      ? options.outputs.map((o) => (this.names.reserve(o), o))
-      : (options.freshOutputs ?? [`${name}_output`]).map((o) => this.names.next(o));
-    const domain = options.domain ?? "";
-    if (domain === MS_DOMAIN) this.#contrib = true;
-    this.#nodes.push({
-      name,
-      opType,
-      domain,
-      inputs: [...inputs],
-      outputs,
-      attributes: { ...(options.attributes ?? {}) },
-    });
-    return outputs;
-  }
-
-  /** Adds an initializer under a fresh name based on `base`; returns the name. */
-  addInitializer(
-    base: string,
-    dataType: DataType,
-    dims: number[],
-    values: ArrayLike<number>,
-  ): string {
-    const name = this.names.next(base);
-    const data = ArrayBuffer.isView(values) && dataMatchesType(dataType, values as TensorData)
-      ? values as TensorData
-      : Array.from(values);
-    this.#initializers.push(createTensor(name, dataType, dims, data));
-    return name;
+    return this.createNode({ opType, inputs, ...options }).outputs;
   }
 
   /** Adds a quantized tensor's three initializers. */
   addQuantizedTensor(q: QuantizedTensor): QuantizedValue {
-    this.#initializers.push(q.data, q.scale, q.zeroPoint);
+    this.graph.initializers.push(q.data, q.scale, q.zeroPoint);
     const type = q.data.dataType === DataType.INT8 ? "int8" : "uint8";
     return {
       data: q.data.name,
@@ -295,27 +222,14 @@ export class QuantContext {
   }
 
   /**
-   * Writes the pass into the graph: drops replaced nodes, adds the new nodes and initializers,
-   * sorts topologically, removes initializers and value infos nothing uses any more, and imports
-   * the `com.microsoft` opset when a contrib op was written.
+   * Writes the pass into the graph: drops replaced nodes, sorts topologically, and removes
+   * initializers and value infos nothing uses any more (the `com.microsoft` opset is imported
+   * as soon as a contrib op is written).
    */
   finish(): void {
-    const graph = this.graph;
-    graph.nodes = [...graph.nodes.filter((n) => !this.#removed.has(n)), ...this.#nodes];
-    graph.initializers.push(...this.#initializers);
-    graph.nodes = topologicalSort(graph);
-    const used = new Set<string>(graph.outputs.map((o) => o.name));
-    const produced = new Set<string>();
-    for (const node of graph.nodes) {
-      for (const i of node.inputs) used.add(i);
-      for (const o of node.outputs) produced.add(o);
-    }
-    const inputs = new Set(graph.inputs.map((i) => i.name));
-    graph.initializers = graph.initializers.filter((t) => used.has(t.name) || inputs.has(t.name));
-    graph.valueInfo = graph.valueInfo.filter((v) => produced.has(v.name) || used.has(v.name));
-    if (this.#contrib && opsetVersion(this.model, MS_DOMAIN) === undefined) {
-      this.model.opsetImports.push({ domain: MS_DOMAIN, version: 1 });
-    }
+    this.dropRemoved();
+    this.sort();
+    this.pruneUnused();
   }
 
   #cached<T>(key: string, make: () => T): T {

@@ -26,7 +26,7 @@ export interface PassReport {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FusionReport } from "./report.ts";
+ * import { FusionReport } from "./fusion_report.ts";
  * const report = new FusionReport([{
  *   pass: "gelu", description: "GELU", nodesBefore: 10, nodesAfter: 6, ms: 1.5, notes: [],
  *   matches: [{ nodes: ["a", "b", "c", "d", "e"], replacement: ["g"] }],

@@ -15,7 +15,7 @@ import {
   type QuantType,
   roundHalfToEven,
 } from "./params.ts";
-import { quantizeLinear } from "./quantize.ts";
+import { quantizeLinear } from "./qdq_ops.ts";
 import { transpose2d } from "../model/weights.ts";
 
 /** Re-exported from `lib/model` (PyTorch `[out, in]` ↔ ONNX `[in, out]`), where it lives. */
@@ -59,7 +59,7 @@ export function quantDataType(type: QuantType): DataType {
  * ```ts
  * import assert from "node:assert/strict";
  * import { createTensor, DataType } from "../onnx/mod.ts";
- * import { quantizeWeight } from "./weights.ts";
+ * import { quantizeWeight } from "./weight_quantization.ts";
  * const w = createTensor("w", DataType.FLOAT, [2, 2], [0.5, -2, -1, 4]);
  * const q = quantizeWeight(w, {
  *   type: "int8", symmetric: true, perChannel: true, axis: 1, reduceRange: false,
@@ -118,7 +118,7 @@ export function quantizeWeight(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { quantizeBias } from "./weights.ts";
+ * import { quantizeBias } from "./weight_quantization.ts";
  * const { data, scale } = quantizeBias(new Float32Array([0.5, -1]), 0.5, new Float32Array([0.1, 0.2]));
  * assert.deepEqual([...scale], [Math.fround(0.05), Math.fround(0.1)]);
  * assert.deepEqual([...data], [10, -10]);

@@ -50,7 +50,7 @@ export interface QuantReport {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { summarizeReport } from "./report.ts";
+ * import { summarizeReport } from "./quant_report.ts";
  * import { resolveQuantOptions } from "./options.ts";
  * const report = summarizeReport({
  *   approach: "dynamic",
@@ -101,7 +101,7 @@ export function summarizeReport(parts: {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { optionWarnings } from "./report.ts";
+ * import { optionWarnings } from "./quant_report.ts";
  * import { resolveQuantOptions } from "./options.ts";
  * assert.deepEqual(optionWarnings(resolveQuantOptions("static"), true), []);
  * assert.equal(optionWarnings(resolveQuantOptions("static", { activationType: "int8" }), true).length, 1);

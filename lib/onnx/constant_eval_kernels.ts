@@ -6,8 +6,11 @@
  * @module
  */
 
-import { DataType, getAttribute, type Node, shapeSize } from "../onnx/mod.ts";
-import type { Dense, EvalKernel } from "./evaluate.ts";
+import { getAttribute } from "./attribute.ts";
+import type { Dense, EvalKernel } from "./constant_eval.ts";
+import { DataType } from "./data_type.ts";
+import type { Node } from "./model.ts";
+import { shapeSize } from "./tensor.ts";
 
 function strides(dims: readonly number[]): number[] {
   const s = new Array(dims.length).fill(1);

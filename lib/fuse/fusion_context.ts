@@ -1,34 +1,25 @@
 /**
- * The workspace of one pass run: a copy of the model to rewrite, a snapshot index and shape facts
- * of the graph as it came in (patterns are matched on these), fresh names, and the matches found.
+ * The workspace of one fusion pass run: the kit's graph-rewrite context (`RewriteContext` of
+ * `lib/onnx`) on a copy of the model, plus what only fusion needs — shape facts of the graph as
+ * it came in (patterns are matched on these), claims (a node belongs to one match), and the
+ * matches and notes the pass reports.
  *
  * @module
  */
 
 import {
   type AttributeValue,
-  cloneModel,
-  createTensor,
-  type DataType,
-  type Graph,
-  GraphIndex,
+  type Linear,
+  linearProducing,
   type Model,
   type Node,
-  opsetVersion,
   removeDeadNodes,
-  replaceUses,
-  type Tensor,
-  type TensorValues,
-  UniqueNames,
+  RewriteContext,
+  ShapeFacts,
 } from "../onnx/mod.ts";
-import { FusionError } from "./errors.ts";
-import { ShapeFacts } from "./shape_inference.ts";
 import type { PassMatch, PassResult } from "./types.ts";
 
-/** The contrib-op domain of ONNX Runtime. */
-export const MS_DOMAIN = "com.microsoft";
-
-/** A node to add (see {@link RewriteContext.addNode}). */
+/** A node to add (see {@link FusionContext.addNode}). */
 export interface NewNode {
   opType: string;
   domain?: string;
@@ -52,12 +43,12 @@ export interface NewNode {
  * ```ts
  * import assert from "node:assert/strict";
  * import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
- * import { RewriteContext } from "./context.ts";
+ * import { FusionContext } from "./fusion_context.ts";
  * const b = new GraphBuilder();
  * const x = b.input("x", DataType.FLOAT, [2]);
  * b.output(b.op("Relu", [b.op("Identity", [x])]), DataType.FLOAT, [2]);
  * const model = createModel(b.build());
- * const ctx = new RewriteContext(model);
+ * const ctx = new FusionContext(model);
  * const identity = ctx.graph.nodes[0];
  * ctx.rewire(identity.outputs[0], identity.inputs[0]);
  * ctx.remove([identity]);
@@ -68,29 +59,21 @@ export interface NewNode {
  * assert.equal(matches.length, 1);
  * ```
  */
-export class RewriteContext {
-  readonly model: Model;
-  readonly graph: Graph;
-  readonly index: GraphIndex;
-  readonly names: UniqueNames;
+export class FusionContext extends RewriteContext {
   readonly matches: PassMatch[] = [];
   readonly notes: string[] = [];
-  readonly #removed = new Set<Node>();
   readonly #claimed = new Set<Node>();
   /** Shape facts of the graph as the pass found it. */
   readonly facts: ShapeFacts;
 
   constructor(model: Model) {
-    this.model = cloneModel(model, { shareTensorData: true });
-    this.graph = this.model.graph;
-    this.index = new GraphIndex(this.graph);
-    this.names = new UniqueNames(this.graph);
+    super(model, { copy: true });
     this.facts = new ShapeFacts(this.model);
   }
 
   /** The default-domain opset. */
   get opset(): number {
-    return opsetVersion(this.model) ?? 1;
+    return this.opsetOf() ?? 1;
   }
 
   /** Whether `node` belongs to a match already. */
@@ -105,57 +88,32 @@ export class RewriteContext {
     return true;
   }
 
-  /** Schedules `nodes` for removal at {@link finish}. */
-  remove(nodes: Iterable<Node>): void {
-    for (const n of nodes) this.#removed.add(n);
-  }
-
-  /** Makes every reader of `from` read `to`, subgraphs included (graph outputs keep names). */
-  rewire(from: string, to: string): void {
-    replaceUses(this.graph, from, to);
-  }
-
   /** Adds a node named after the scope of the nodes it replaces; returns it. */
   addNode(spec: NewNode): Node {
     const scope = commonScope(spec.replaces.map((n) => n.name));
-    const node: Node = {
-      name: this.names.next(spec.name ?? (scope ? `${scope}/${spec.opType}` : spec.opType)),
-      opType: spec.opType,
-      domain: spec.domain ?? "",
-      inputs: [...spec.inputs],
-      outputs: [...spec.outputs],
-      attributes: { ...(spec.attributes ?? {}) },
-    };
-    for (const o of node.outputs) this.names.reserve(o);
-    if (node.domain === MS_DOMAIN) this.useMicrosoftDomain();
-    this.graph.nodes.push(node);
-    return node;
+    return this.createNode({
+      ...spec,
+      name: spec.name ?? (scope ? `${scope}/${spec.opType}` : spec.opType),
+    });
   }
 
   /** A fresh value name `<base>_output_0`-style for an intermediate value. */
   newValue(base: string): string {
-    return this.names.next(base);
+    return this.freshName(base);
   }
 
-  /** Adds an initializer named `base` (made unique); returns its name. */
-  addInitializer(base: string, dataType: DataType, dims: readonly number[], data: TensorValues) {
-    const name = this.names.next(base);
-    this.graph.initializers.push(createTensor(name, dataType, dims, data));
-    return name;
-  }
-
-  /** Replaces the data of initializer `name` (the tensor object is replaced, not written into). */
-  replaceInitializer(name: string, tensor: Omit<Tensor, "name">): void {
-    const i = this.graph.initializers.findIndex((t) => t.name === name);
-    if (i < 0) throw new FusionError(`Initializer "${name}" is not in graph "${this.graph.name}".`);
-    this.graph.initializers[i] = { ...tensor, name };
-  }
-
-  /** Imports the `com.microsoft` opset (version 1) if the model does not yet. */
-  useMicrosoftDomain(): void {
-    if (!this.model.opsetImports.some((o) => o.domain === MS_DOMAIN)) {
-      this.model.opsetImports.push({ domain: MS_DOMAIN, version: 1 });
-    }
+  /**
+   * The unclaimed `MatMul` Linear (with its bias `Add`, whose output keeps the MatMul's shape)
+   * whose output is `value` — the onnx layer's Linear finder on the graph as the pass found it.
+   */
+  linearProducing(value: string): Linear | undefined {
+    const linear = linearProducing(value, {
+      index: this.index,
+      skip: (n) => this.isClaimed(n),
+      opTypes: ["MatMul"],
+    });
+    if (linear?.bias && !this.facts.sameShape(linear.node.outputs[0], value)) return undefined;
+    return linear;
   }
 
   /** Records a match. */
@@ -168,17 +126,9 @@ export class RewriteContext {
     if (!this.notes.includes(text)) this.notes.push(text);
   }
 
-  /** Drops declared types of `values` (their shapes changed; ORT infers them again). */
-  forgetValueInfo(values: Iterable<string>): void {
-    const drop = new Set(values);
-    this.graph.valueInfo = this.graph.valueInfo.filter((v) => !drop.has(v.name));
-  }
-
   /** Drops removed nodes, then dead nodes and unused initializers; sorts; returns the result. */
   finish(): PassResult {
-    if (this.#removed.size > 0) {
-      this.graph.nodes = this.graph.nodes.filter((n) => !this.#removed.has(n));
-    }
+    this.dropRemoved();
     if (this.matches.length > 0) removeDeadNodes(this.graph);
     return {
       model: this.model,

@@ -7,14 +7,9 @@
  * @module
  */
 
-import {
-  type Graph,
-  type Model,
-  type Node,
-  opsetVersion,
-  type Tensor,
-  topologicalSort,
-} from "../onnx/mod.ts";
+import { topologicalSort } from "./graph_ops.ts";
+import { type Graph, type Model, type Node, opsetVersion } from "./model.ts";
+import type { Tensor } from "./tensor.ts";
 import { SHAPE_RULES } from "./shape_rules.ts";
 import {
   MAX_TRACKED_VALUES,
@@ -33,7 +28,7 @@ export * from "./shape_types.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
+ * import { createModel, DataType, GraphBuilder } from "./mod.ts";
  * import { ShapeFacts } from "./shape_inference.ts";
  * const b = new GraphBuilder();
  * const x = b.input("x", DataType.FLOAT, ["batch", "seq", 8]);

@@ -17,10 +17,10 @@
  * @module
  */
 
-import { attr, DataType, type Node } from "../onnx/mod.ts";
-import { MS_DOMAIN, type QuantContext, type QuantizedValue } from "./context.ts";
-import type { QuantOutcome } from "./registry.ts";
-import { quantizeBias } from "./weights.ts";
+import { attr, DataType, MS_DOMAIN, type Node } from "../onnx/mod.ts";
+import type { QuantContext, QuantizedValue } from "./quant_context.ts";
+import type { QuantOutcome } from "./quantizer_registry.ts";
+import { quantizeBias } from "./weight_quantization.ts";
 
 /** One linear layer to quantize. */
 export interface LinearSpec {
@@ -48,8 +48,8 @@ export interface LinearSpec {
  * ```ts
  * import assert from "node:assert/strict";
  * import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
- * import { QuantContext } from "./context.ts";
- * import { emitLinear } from "./linear.ts";
+ * import { QuantContext } from "./quant_context.ts";
+ * import { emitLinear } from "./emit_linear.ts";
  * import { resolveQuantOptions } from "./options.ts";
  * const b = new GraphBuilder("g");
  * const x = b.input("x", DataType.FLOAT, ["n", 2]);
@@ -62,7 +62,7 @@ export interface LinearSpec {
  * const outcome = emitLinear(ctx, {
  *   node, input: "x", weight: "w", transposeWeight: false, output: "y", inputIs2d: true,
  * });
- * ctx.remove(node);
+ * ctx.remove([node]);
  * ctx.finish();
  * assert.equal(outcome.quantized, true);
  * assert.deepEqual(model.graph.nodes.map((n) => n.opType), ["QuantizeLinear", "MatMulIntegerToFloat"]);

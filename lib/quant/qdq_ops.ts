@@ -49,7 +49,7 @@ export interface QuantizeLinearOptions extends LinearQuantOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { quantizeLinear } from "./quantize.ts";
+ * import { quantizeLinear } from "./qdq_ops.ts";
  * const x = new Float32Array([0, 1, 2.5, -2.5, 3.5, 1000, -1000]);
  * const y = quantizeLinear({ x, dims: [7], scale: 1, zeroPoint: 0, type: "int8" });
  * assert.deepEqual([...y], [0, 1, 2, -2, 4, 127, -128]);
@@ -91,7 +91,7 @@ export interface DequantizeLinearOptions extends LinearQuantOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { dequantizeLinear } from "./quantize.ts";
+ * import { dequantizeLinear } from "./qdq_ops.ts";
  * const y = dequantizeLinear({ x: new Uint8Array([0, 3, 128, 255]), dims: [4], scale: 2, zeroPoint: 128 });
  * assert.deepEqual([...y], [-256, -250, 0, 254]);
  * ```
@@ -127,7 +127,7 @@ export interface DynamicQuantizeResult {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { dynamicQuantizeLinear } from "./quantize.ts";
+ * import { dynamicQuantizeLinear } from "./qdq_ops.ts";
  * const { y, scale, zeroPoint } = dynamicQuantizeLinear(new Float32Array([-1, 0, 3]));
  * assert.equal(scale, Math.fround(4 / 255));
  * assert.equal(zeroPoint, 64);
