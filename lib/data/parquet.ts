@@ -81,8 +81,9 @@ export async function readMrpcParquet(path: string, split: MrpcSplit): Promise<M
 function damaged(path: string, what: string, cause: unknown): MrpcFormatError {
   const error = new MrpcFormatError(
     `${path}: ${what} (${(cause as Error)?.message ?? cause}); the file is damaged or ` +
-      `truncated. If it is in the hub cache, run \`${CACHE_REPAIR_COMMAND}\` (or delete the ` +
-      "file) and run again to download it anew; otherwise replace it with a good copy",
+      "truncated. If it is a download in the hub cache, delete it (or run " +
+      `\`${CACHE_REPAIR_COMMAND}\`, then \`deno task cache clean\` if it persists) and run ` +
+      "again to download it anew; otherwise replace it with a good copy",
     { path },
   );
   error.cause = cause;
