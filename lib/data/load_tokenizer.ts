@@ -135,8 +135,8 @@ async function readJson(files: RepoFiles, file: string, where: string) {
     value = JSON.parse(text);
   } catch (error) {
     throw new TokenizerLoadError(
-      `${where}: ${file} (${path}) is not valid JSON (${(error as Error).message}); if it is ` +
-        `a cached download, run \`${CACHE_REPAIR_COMMAND}\` (or delete it) to download it again`,
+      `${where}: ${file} is not valid JSON (${(error as Error).message}): ${path}; if it is a ` +
+        `cached download, run \`${CACHE_REPAIR_COMMAND}\` (or delete it) to download it again`,
       { cause: error },
     );
   }
