@@ -50,8 +50,8 @@ export interface HubDownloadOptions {
  * whole parquet/safetensors/ONNX/zip files). The verified size and SHA-256 are recorded for
  * `deno task cache verify`. 5xx answers, 429 (after `Retry-After`), resets and bad bodies are
  * retried with backoff (`options.retry`). On any failure, abort or Ctrl+C, neither the final file
- * nor the partial one is left behind. The first download of a process also removes partial files
- * that killed runs left in the cache more than an hour ago.
+ * nor the partial one is left behind. The first call of a process also removes partial files that
+ * killed runs left in the cache more than an hour ago.
  *
  * Errors: {@linkcode HubNotFoundError} (404), {@linkcode HubAuthError} (401/403: set HF_TOKEN),
  * {@linkcode HubHttpError} (other statuses), {@linkcode HubNetworkError} (endpoint unreachable),
@@ -75,11 +75,11 @@ export interface HubDownloadOptions {
 export async function hubDownload(ref: HubFile, options: HubDownloadOptions = {}): Promise<string> {
   const settings = options.settings ?? hubSettings();
   const resolved = resolveHubFile(ref);
+  await sweepCacheOnce(settings.cacheDir);
   const cached = await hubCachedPath(resolved, settings);
   if (cached !== undefined) return cached;
   const path = hubCachePath(resolved, settings);
   if (settings.offline) throw new HubOfflineError(resolved, path);
-  await sweepCacheOnce(settings.cacheDir);
   return await withHubRetries(
     () => downloadOnce(resolved, settings, path, options),
     { retry: options.retry, signal: options.signal },

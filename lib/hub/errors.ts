@@ -155,20 +155,6 @@ export class HubCorruptDownloadError extends HubError {
 /** The command that repairs the cache, as error messages name it. */
 export const CACHE_REPAIR_COMMAND = "deno task cache verify --fix";
 
-/**
- * A file in the hub cache is damaged (it fails its recorded size or SHA-256, or its content is
- * not what its name says). The message names the file and the command that repairs the cache.
- */
-export class HubCacheFileError extends HubError {
-  constructor(readonly path: string, readonly reason: string) {
-    super(
-      `cached file ${path} is damaged: ${reason}. Run \`${CACHE_REPAIR_COMMAND}\` to remove ` +
-        "damaged files from the cache (or `deno task cache clean` to empty it); the next run " +
-        "downloads them again",
-    );
-  }
-}
-
 /** The endpoint could not be reached (connection refused, DNS failure, reset before an answer). */
 export class HubNetworkError extends HubError {
   constructor(readonly ref: HubFileDescription, readonly endpoint: string, cause: unknown) {

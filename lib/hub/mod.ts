@@ -27,7 +27,6 @@ export {
   describeHubFile,
   HubAbortedError,
   HubAuthError,
-  HubCacheFileError,
   HubCachePathError,
   HubCorruptDownloadError,
   HubError,
