@@ -10,3 +10,4 @@ export * from "./machine.ts";
 export * from "./model_bench.ts";
 export * from "./suite.ts";
 export * from "./interleaved.ts";
+export * from "./run_suites.ts";

@@ -33,6 +33,11 @@ export interface BenchContext {
 export interface BenchSuite {
   name: string;
   description: string;
+  /**
+   * True when the suite cannot run without the run's model (`context.modelId`): when the model
+   * cannot be fetched, `deno task bench` skips it with a note instead of failing.
+   */
+  needsModel?: boolean;
   run(context: BenchContext): Promise<SuiteResult>;
 }
 

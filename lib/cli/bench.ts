@@ -1,15 +1,17 @@
 /**
  * `deno task bench [--only NAME,…] [--model ID] [--out DIR] [--quick]`: latency, size, time and
  * memory benchmarks. Prints tables and writes `DIR/bench.json` =
- * `{ machine, rows: [{ model, variant, batch, seq, medianMs, p90Ms, sizeBytes, … }], measurements }`.
+ * `{ machine, complete, suites: [{ suite, status, error?, note?, seconds }],
+ *    rows: [{ model, variant, batch, seq, medianMs, p90Ms, sizeBytes, … }], measurements }`,
+ * rewritten (atomically) after every suite: a failed suite is recorded with its error and the
+ * others still run; suites that need the model skip with a note when it cannot be fetched.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../fs/atomic.ts";
-import { type BenchContext, type BenchSuite, machineInfo, type SuiteResult } from "../bench/mod.ts";
-import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
+import { type BenchContext, type BenchSuite, machineInfo, runBenchSuites } from "../bench/mod.ts";
+import { buildDistilBert, DISTILBERT_BASE, loadHubConfig } from "../model/mod.ts";
 import { writeModel } from "../onnx/mod.ts";
 import { Table } from "../display/mod.ts";
 import { fp32Suite } from "../workshop/mod.ts";
@@ -27,9 +29,14 @@ export const BENCH_SUITES: BenchSuite[] = [
   quantSuite,
   fusionSuite,
   mixedPrecisionSuite,
-  trainSuite,
-  qatSuite,
+  { ...trainSuite, needsModel: true },
+  { ...qatSuite, needsModel: true },
 ];
+
+/** One or more suites failed; `bench.json` holds the others' results and the errors. */
+export class BenchSuiteError extends Error {
+  override name = "BenchSuiteError";
+}
 
 if (import.meta.main) await runCli(main);
 
@@ -66,16 +73,19 @@ async function main(): Promise<void> {
     modelId: workshop.modelId,
     baseModelPath: await writeBaseModel(outDir),
   };
-  const results: SuiteResult = { rows: [], measurements: [] };
-  for (const suite of suites) {
-    console.error(`bench: ${suite.name} — ${suite.description}`);
-    const result = await suite.run(context);
-    results.rows.push(...result.rows);
-    results.measurements.push(...result.measurements);
-  }
-  const machine = await machineInfo();
   const path = join(outDir, "bench.json");
-  await writeFileAtomic(path, JSON.stringify({ machine, ...results }, null, 2) + "\n");
+  const machine = await machineInfo();
+  const results = await runBenchSuites({
+    suites,
+    context,
+    machine,
+    path,
+    modelUnavailable: () =>
+      loadHubConfig(workshop.modelId, { progress: false }).then(
+        () => undefined,
+        (error: Error) => `${error.name}: ${error.message}`,
+      ),
+  });
   console.log(
     new Table(
       results.rows.map((r) => ({
@@ -104,7 +114,16 @@ async function main(): Promise<void> {
       ).toString(),
     );
   }
+  for (const s of results.suites.filter((s) => s.status !== "ok")) {
+    console.log(`\n${s.suite}: ${s.status}: ${s.error ?? s.note}`);
+  }
   console.log(`\nwrote ${path}`);
+  if (results.suites.some((s) => s.status === "failed")) {
+    throw new BenchSuiteError(
+      `${results.suites.filter((s) => s.status === "failed").map((s) => s.suite).join(", ")} ` +
+        `failed (errors above and in ${path}); the other suites' results were kept`,
+    );
+  }
 }
 
 /** Full-size DistilBERT-base with random weights, the model speed goals are measured on. */

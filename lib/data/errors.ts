@@ -31,3 +31,11 @@ export class TokenizerLoadError extends Error {
 export class BatchError extends Error {
   override name = "BatchError";
 }
+
+/**
+ * The tokenizer produces ids the model has no embedding for (its vocabulary is larger than the
+ * model's `vocab_size`): ONNX Runtime would fail with a bare Gather "indices out of bounds".
+ */
+export class VocabularyMismatchError extends Error {
+  override name = "VocabularyMismatchError";
+}

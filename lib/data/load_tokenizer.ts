@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { HubDownloadOptions, HubSettings } from "../hub/mod.ts";
+import { CACHE_REPAIR_COMMAND, type HubDownloadOptions, type HubSettings } from "../hub/mod.ts";
 import { TokenizerLoadError } from "./errors.ts";
 import { hubRepoFiles, localRepoFiles, type RepoFiles } from "./repo_files.ts";
 import { createPairTokenizer, type PairTokenizer } from "./tokenizer.ts";
@@ -128,14 +128,15 @@ async function readOptionalJson(
 }
 
 async function readJson(files: RepoFiles, file: string, where: string) {
-  const text = await readFile(await files.path(file), "utf8");
+  const path = await files.path(file);
+  const text = await readFile(path, "utf8");
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new TokenizerLoadError(
-      `${where}: ${file} is not valid JSON (${(error as Error).message}); delete the cached copy ` +
-        `to download it again`,
+      `${where}: ${file} is not valid JSON (${(error as Error).message}): ${path}; if it is a ` +
+        `cached download, run \`${CACHE_REPAIR_COMMAND}\` (or delete it) to download it again`,
       { cause: error },
     );
   }

@@ -26,5 +26,6 @@ export * from "./tokenizer.ts";
 export * from "./load_tokenizer.ts";
 export * from "./batch.ts";
 export * from "./prepare.ts";
+export * from "./vocab_check.ts";
 export * from "./figures.ts";
 export * from "./frame.ts";

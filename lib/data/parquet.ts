@@ -1,5 +1,6 @@
 import { gunzipSync } from "fflate";
 import { type Compressors, parquetMetadata, parquetReadObjects } from "hyparquet";
+import { CACHE_REPAIR_COMMAND } from "../hub/mod.ts";
 import { MrpcFormatError } from "./errors.ts";
 import { type MrpcRow, type MrpcSplit, validateMrpcRows } from "./rows.ts";
 
@@ -39,11 +40,7 @@ export async function readMrpcParquet(path: string, split: MrpcSplit): Promise<M
   try {
     metadata = parquetMetadata(file);
   } catch (error) {
-    throw new MrpcFormatError(
-      `${path}: not a readable parquet file (${(error as Error).message}); delete it from the ` +
-        `cache to download it again`,
-      { path },
-    );
+    throw damaged(path, "not a readable parquet file", error);
   }
   checkColumns(path, metadata.schema.slice(1).map((element) => element.name));
   for (const group of metadata.row_groups) {
@@ -59,12 +56,17 @@ export async function readMrpcParquet(path: string, split: MrpcSplit): Promise<M
       }
     }
   }
-  const objects = await parquetReadObjects({
-    file,
-    metadata,
-    columns: [...MRPC_PARQUET_COLUMNS],
-    compressors: COMPRESSORS,
-  });
+  let objects: Awaited<ReturnType<typeof parquetReadObjects>>;
+  try {
+    objects = await parquetReadObjects({
+      file,
+      metadata,
+      columns: [...MRPC_PARQUET_COLUMNS],
+      compressors: COMPRESSORS,
+    });
+  } catch (error) {
+    throw damaged(path, "its data pages cannot be decoded", error);
+  }
   const rows = objects.map((object): MrpcRow => ({
     sentence1: object.sentence1,
     sentence2: object.sentence2,
@@ -73,6 +75,19 @@ export async function readMrpcParquet(path: string, split: MrpcSplit): Promise<M
   }));
   validateMrpcRows(rows, { split, source: path });
   return rows;
+}
+
+/** The error for a parquet body that cannot be decoded: the file, the cause and the fix. */
+function damaged(path: string, what: string, cause: unknown): MrpcFormatError {
+  const error = new MrpcFormatError(
+    `${path}: ${what} (${(cause as Error)?.message ?? cause}); the file is damaged or ` +
+      "truncated. If it is a download in the hub cache, delete it (or run " +
+      `\`${CACHE_REPAIR_COMMAND}\`, then \`deno task cache clean\` if it persists) and run ` +
+      "again to download it anew; otherwise replace it with a good copy",
+    { path },
+  );
+  error.cause = cause;
+  return error;
 }
 
 function checkColumns(path: string, names: string[]): void {

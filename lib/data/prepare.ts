@@ -2,6 +2,7 @@ import type { HubDownloadOptions, HubSettings } from "../hub/mod.ts";
 import { type Batch, makeBatches } from "./batch.ts";
 import { loadTokenizer } from "./load_tokenizer.ts";
 import { loadMrpc } from "./mrpc.ts";
+import { cachedModelVocabSize, checkVocabularyFits } from "./vocab_check.ts";
 import type { MrpcRow, MrpcSplit } from "./rows.ts";
 import { DEFAULT_MAX_LENGTH, type EncodedPair, type PairTokenizer } from "./tokenizer.ts";
 
@@ -23,6 +24,11 @@ export interface PrepareMrpcOptions {
   dir?: string;
   /** Folder with the tokenizer files to read instead of the hub model. */
   tokenizerDir?: string;
+  /**
+   * Rows of the model's embedding (`vocab_size`); a tokenizer with more tokens is refused with
+   * `VocabularyMismatchError`. Default: read from the model's config.json when it is cached.
+   */
+  modelVocabSize?: number;
   /** Hub endpoint, token, offline mode and cache folder; defaults to `hubSettings()`. */
   settings?: HubSettings;
   /** Download progress (see `lib/progress`); the hub client's default is on. */
@@ -73,6 +79,18 @@ export async function prepareMrpc(
     loadTokenizer(modelId, { revision, settings, progress, localDir: options.tokenizerDir }),
     loadMrpc(split, { dir: options.dir, settings, progress }),
   ]);
+  const modelVocabSize = options.modelVocabSize ??
+    (options.tokenizerDir
+      ? undefined
+      : await cachedModelVocabSize({ modelId, revision, settings }));
+  if (modelVocabSize !== undefined) {
+    checkVocabularyFits({
+      model: `${modelId}@${revision ?? "main"}`,
+      tokenizerVocabSize: tokenizer.vocabSize,
+      modelVocabSize,
+      tokenizerSource: options.tokenizerDir ?? tokenizer.source,
+    });
+  }
   const rows = limit === undefined ? all : all.slice(0, limit);
   const encoded = tokenizer.encodePairs(rows, {
     maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH,

@@ -1,8 +1,9 @@
 /**
  * Removal of partial downloads when the process ends before a download could clean up after
- * itself: on `unload` (end of the program, `Deno.exit`) and on Ctrl+C (SIGINT), where the handler
- * removes the partial files and exits with status 130 as an unhandled SIGINT would. The SIGINT
- * handler is installed only while a download is running, and not inside a Jupyter kernel (where
+ * itself: on `unload` (end of the program, `Deno.exit`), on Ctrl+C (SIGINT) and on SIGTERM (what
+ * `timeout`, Docker and CI send), where the handler removes the partial files and exits with
+ * status 130 or 143 as an unhandled signal would. The signal handlers are installed only while a
+ * download is running, and not inside a Jupyter kernel (where
  * an interrupt must not end the kernel). Whatever escapes this (SIGKILL, power loss) is harmless:
  * partial files are named `.{name}.tmp-…` and cache lookups never take them.
  *
@@ -29,6 +30,11 @@ function onSigint(): void {
   Deno.exit(130);
 }
 
+function onSigterm(): void {
+  removeActiveSync();
+  Deno.exit(143);
+}
+
 function onUnload(): void {
   removeActiveSync();
 }
@@ -50,6 +56,7 @@ function install(): void {
   if (!sigintInstalled && !inJupyterKernel()) {
     try {
       Deno.addSignalListener("SIGINT", onSigint);
+      if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSigterm);
       sigintInstalled = true;
     } catch {
       // signals unsupported here: the unload listener and the .tmp- names remain
@@ -64,6 +71,7 @@ function uninstall(): void {
   }
   if (sigintInstalled) {
     Deno.removeSignalListener("SIGINT", onSigint);
+    if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", onSigterm);
     sigintInstalled = false;
   }
 }

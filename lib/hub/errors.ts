@@ -116,10 +116,37 @@ export class HubHttpError extends HubError {
     readonly status: number,
     readonly url: string,
     detail: string,
+    /** How long the server asked to wait before retrying (`Retry-After`), when it said. */
+    readonly retryAfterMs?: number,
   ) {
     super(`HTTP ${status} for ${describeHubFile(ref)} (${url}): ${detail}`);
   }
 }
+
+/**
+ * A download arrived whole but is not the file: its SHA-256 or size differs from what the hub
+ * announced (`X-Linked-Etag`, `ETag`, `X-Linked-Size`), or its content is not what the file name
+ * says (an HTML page instead of JSON or ONNX, JSON that does not parse, a truncated parquet,
+ * safetensors, ONNX or zip file). Nothing was kept in the cache.
+ */
+export class HubCorruptDownloadError extends HubError {
+  constructor(
+    readonly ref: HubFileDescription,
+    readonly url: string,
+    readonly reason: string,
+    /** True when another try may succeed (a hash or size mismatch), false for an HTML page. */
+    readonly transient = true,
+  ) {
+    super(
+      `download of ${describeHubFile(ref)} from ${url} was refused: ${reason}. Nothing was kept ` +
+        "in the cache. Run again to retry; if a proxy or captive portal answers in the hub's " +
+        "place, fix the network or point HF_ENDPOINT at a mirror of the hub",
+    );
+  }
+}
+
+/** The command that repairs the cache, as error messages name it. */
+export const CACHE_REPAIR_COMMAND = "deno task cache verify --fix";
 
 /** The endpoint could not be reached (connection refused, DNS failure, reset before an answer). */
 export class HubNetworkError extends HubError {

@@ -1,6 +1,7 @@
 import { hubCachedPath } from "./cache.ts";
 import { HubNotFoundError } from "./errors.ts";
 import { requestHubFile } from "./request.ts";
+import { type HubRetryOptions, withHubRetries } from "./retry.ts";
 import { type HubSettings, hubSettings } from "./settings.ts";
 import { type HubFile, resolveHubFile } from "./validate.ts";
 
@@ -9,6 +10,8 @@ export interface HubFileExistsOptions {
   /** Default: {@linkcode hubSettings} from the environment. */
   settings?: HubSettings;
   signal?: AbortSignal;
+  /** Retries on 5xx, 429 and resets (see `lib/hub/retry.ts`). Default: 4 tries. */
+  retry?: HubRetryOptions;
 }
 
 /**
@@ -36,10 +39,10 @@ export async function hubFileExists(
   if (await hubCachedPath(resolved, settings) !== undefined) return true;
   if (settings.offline) return false;
   try {
-    const response = await requestHubFile(resolved, settings, {
-      method: "HEAD",
-      signal: options.signal,
-    });
+    const { response } = await withHubRetries(
+      () => requestHubFile(resolved, settings, { method: "HEAD", signal: options.signal }),
+      { retry: options.retry, signal: options.signal },
+    );
     await response.body?.cancel();
     return true;
   } catch (error) {

@@ -11,6 +11,8 @@ export interface HubFetchOptions {
   signal?: AbortSignal;
   /** At most this many redirects are followed. Default 10. */
   maxRedirects?: number;
+  /** Called with each answer received, redirects included, before it is followed. */
+  onResponse?: (response: Response, url: URL) => void;
   /** Other `fetch` options passed through (e.g. `cache`). */
   init?: Omit<RequestInit, "method" | "headers" | "signal" | "redirect">;
 }
@@ -69,6 +71,7 @@ export async function fetchFollowingRedirects(
       signal: options.signal,
       redirect: "manual",
     });
+    options.onResponse?.(response, current);
     const location = response.headers.get("location");
     if (!REDIRECTS.has(response.status) || location === null) return response;
     await response.body?.cancel();

@@ -1,8 +1,8 @@
 /**
  * Hugging Face hub access in the hub's URL scheme: settings from `HF_ENDPOINT`, `HF_TOKEN`,
  * `HF_HUB_OFFLINE` and `HF_HUB_CACHE`; validated repo ids, file names and revisions; downloads
- * into a cache (`{cacheDir}/{models|datasets}/{repo}/{revision}/{file}`) that never keeps a partial
- * file; existence checks; and the same settings applied to `@huggingface/transformers`.
+ * into a cache (`{cacheDir}/{models|datasets}--{org}--{name}/snapshots/{revision}/{file}`) that
+ * keeps only verified, complete files (`deno task cache list|verify|clean` inspects it); existence checks; and the same settings applied to `@huggingface/transformers`.
  *
  * @example
  * ```ts
@@ -15,7 +15,7 @@
  * );
  * assert.equal(
  *   hubCachePath(ref, { cacheDir: "/cache" }),
- *   "/cache/models/standin/distilbert-mini-uncased-mrpc/main/onnx/model.onnx",
+ *   "/cache/models--standin--distilbert-mini-uncased-mrpc/snapshots/main/onnx/model.onnx",
  * );
  * assert.throws(() => validateRepoId("/etc/passwd"), InvalidRepoIdError);
  * ```
@@ -23,10 +23,12 @@
  * @module
  */
 export {
+  CACHE_REPAIR_COMMAND,
   describeHubFile,
   HubAbortedError,
   HubAuthError,
   HubCachePathError,
+  HubCorruptDownloadError,
   HubError,
   type HubFileDescription,
   HubHttpError,
@@ -59,8 +61,30 @@ export {
   validateRevision,
 } from "./validate.ts";
 export { hubUrl } from "./url.ts";
-export { hubCachedPath, hubCachePath, type HubSnapshot, hubSnapshotDir } from "./cache.ts";
+export {
+  cacheRepairHint,
+  hubCachedPath,
+  hubCachePath,
+  hubIntegrityPath,
+  hubRepoDir,
+  type HubSnapshot,
+  hubSnapshotDir,
+} from "./cache.ts";
+export {
+  cachedFileProblem,
+  cleanHubCache,
+  type CleanHubCacheOptions,
+  type HubCacheEntry,
+  type HubCacheProblem,
+  listHubCache,
+  verifyHubCache,
+  type VerifyHubCacheOptions,
+} from "./cache_admin.ts";
+export { contentProblem } from "./content_check.ts";
 export { hubDownload, type HubDownloadOptions } from "./download.ts";
+export { type HubFileExpectation } from "./integrity.ts";
+export { type HubRetryOptions, retryDelay, withHubRetries } from "./retry.ts";
+export { sweepTemporaryFiles } from "./sweep.ts";
 export { hubFileExists, type HubFileExistsOptions } from "./exists.ts";
 export {
   configureTransformers,

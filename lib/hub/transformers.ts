@@ -1,7 +1,7 @@
 import { env } from "@huggingface/transformers";
 import { join } from "node:path";
 import type { ProgressReporter } from "../progress/mod.ts";
-import { hubCachedPath, hubCachePath } from "./cache.ts";
+import { hubCachedPath, hubCachePath, hubIntegrityPath } from "./cache.ts";
 import { saveResponse } from "./download.ts";
 import { fetchFollowingRedirects } from "./http.ts";
 import { type HubSettings, hubSettings } from "./settings.ts";
@@ -87,7 +87,7 @@ function lazyFileBody(path: string): ReadableStream<Uint8Array> {
 /**
  * A cache for transformers.js (`env.customCache`) backed by this module's cache layout: a
  * request for `{endpoint}/{repo}/resolve/{revision}/{file}` is answered from
- * `{cacheDir}/models/{repo}/{revision}/{file}`, and what transformers.js downloads is written
+ * `hubCachePath` (`{cacheDir}/models--{org}--{name}/snapshots/{revision}/{file}`), and what transformers.js downloads is written
  * there atomically. Files fetched by `hubDownload` and by transformers.js are thus shared, and
  * work offline. Requests for other URLs are not cached.
  *
@@ -102,7 +102,7 @@ function lazyFileBody(path: string): ReadableStream<Uint8Array> {
  * assert.equal(await cache.match(url), undefined);
  * await cache.put(url, new Response('{"dim":4}', { headers: { "content-length": "9" } }));
  * assert.equal(await (await cache.match(url))!.text(), '{"dim":4}');
- * assert.ok((await Deno.stat(`${cacheDir}/models/org/name/main/config.json`)).isFile);
+ * assert.ok((await Deno.stat(`${cacheDir}/models--org--name/snapshots/main/config.json`)).isFile);
  * await Deno.remove(cacheDir, { recursive: true });
  * ```
  */
@@ -139,6 +139,7 @@ export function transformersCache(
       };
       await saveResponse(ref, String(request), response, hubCachePath(ref, settings), {
         progress: reporter,
+        integrityPath: hubIntegrityPath(ref, settings),
       });
     },
   };

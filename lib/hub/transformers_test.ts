@@ -99,10 +99,15 @@ extendedTest(
         const encoded = tokenizer.encode("Hello world");
         assert.deepEqual(encoded, [101, 7592, 2088, 102]); // [CLS] hello world [SEP] in bert-base-uncased
         const files = await listFiles(cacheDir);
-        assert.ok(files.includes(`models/${MINI}/main/tokenizer.json`), files.join(", "));
+        assert.ok(
+          files.includes(`models--${MINI.replace("/", "--")}/snapshots/main/tokenizer.json`),
+          files.join(", "),
+        );
         assert.ok(!files.some((file) => file.includes(".tmp-")), files.join(", "));
         assert.equal(
-          await sha256File(`${cacheDir}/models/${MINI}/main/tokenizer.json`),
+          await sha256File(
+            `${cacheDir}/models--${MINI.replace("/", "--")}/snapshots/main/tokenizer.json`,
+          ),
           await sha256File(mirrorFile(server, MINI, "tokenizer.json")),
         );
         assert.deepEqual([...new Set(server.requests)].toSorted(), [
@@ -166,7 +171,9 @@ Deno.test("transformers.js runs the ONNX stand-in from our cache, online then of
         assert.ok(Math.abs(value - reference.logits[i]) < 1e-4, `${online}`)
       );
       assert.equal(
-        await sha256File(`${cacheDir}/models/${MINI}/main/onnx/model.onnx`),
+        await sha256File(
+          `${cacheDir}/models--${MINI.replace("/", "--")}/snapshots/main/onnx/model.onnx`,
+        ),
         await sha256File(mirrorFile(server, MINI, "onnx/model.onnx")),
       );
       await server.close();

@@ -152,11 +152,21 @@ Deno.test("hubCachePath and hubSnapshotDir stay inside the cache; revisions are 
     hubCachePath({ repo: "org/name", file: "onnx/model.onnx", revision: "refs/pr/1" }, {
       cacheDir,
     }),
-    "/work/cache/models/org/name/refs%2Fpr%2F1/onnx/model.onnx",
+    "/work/cache/models--org--name/snapshots/refs%2Fpr%2F1/onnx/model.onnx",
   );
   assert.equal(
     hubSnapshotDir({ repo: "nyu-mll/glue", repoType: "dataset" }, { cacheDir: "relative/cache" }),
-    join(Deno.cwd(), "relative/cache/datasets/nyu-mll/glue/main"),
+    join(Deno.cwd(), "relative/cache/datasets--nyu-mll--glue/snapshots/main"),
+  );
+  // gpt2@main + onnx/config.json and gpt2/main@onnx + config.json: repo, revision and file
+  // are separate parts of the path, so they never collide.
+  assert.equal(
+    hubCachePath({ repo: "gpt2", file: "onnx/config.json" }, { cacheDir }),
+    "/work/cache/models--gpt2/snapshots/main/onnx/config.json",
+  );
+  assert.equal(
+    hubCachePath({ repo: "gpt2/main", revision: "onnx", file: "config.json" }, { cacheDir }),
+    "/work/cache/models--gpt2--main/snapshots/onnx/config.json",
   );
   // "a/b" + "c" and "a" + "b/c" would collide if revisions were nested folders.
   assert.notEqual(

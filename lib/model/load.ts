@@ -1,15 +1,18 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { readFile } from "node:fs/promises";
 import {
+  cacheRepairHint,
   hubDownload,
   hubFileExists,
   type HubSettings,
   hubSettings,
   hubSnapshotDir,
+  validateHubFileName,
 } from "../hub/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
-import { modelSizeOnDisk, writeModel } from "../onnx/mod.ts";
-import { type DistilBertConfig, parseDistilBertConfig } from "./config.ts";
+import { modelSizeOnDisk, OnnxExternalDataError, writeModel } from "../onnx/mod.ts";
+import { type DistilBertConfig, ModelConfigError, parseDistilBertConfig } from "./config.ts";
+import { externalDataLocations } from "./external_data_files.ts";
 import { readSafetensors } from "./safetensors.ts";
 import { readTorchCheckpoint } from "./torch/mod.ts";
 import { buildDistilBertGraph } from "./distilbert_graph.ts";
@@ -75,15 +78,61 @@ export async function loadHubConfig(
   options: HubFetchOptions = {},
 ): Promise<DistilBertConfig> {
   const revision = options.revision ?? "main";
+  const settings = options.settings ?? hubSettings();
   const path = await hubDownload({ repo: modelId, revision, file: "config.json" }, {
-    settings: options.settings,
+    settings,
     progress: options.progress,
     signal: options.signal,
   });
-  return parseDistilBertConfig(
-    await readFile(path, "utf8"),
-    `config.json of ${modelId}@${revision}`,
-  );
+  const text = await readFile(path, "utf8");
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const hint = cacheRepairHint(path, settings);
+    throw new ModelConfigError(
+      `config.json of ${modelId}@${revision} (${path}) is not valid JSON: ` +
+        `${(error as Error).message}${hint ? `; ${hint}` : ""}`,
+      { cause: error },
+    );
+  }
+  return parseDistilBertConfig(text, `config.json of ${modelId}@${revision}`);
+}
+
+/**
+ * The repo files holding the external data of the ONNX model at `path` (repo path `onnxFile`),
+ * read from the model's own tensors: `model.onnx_data`, `model.onnx.data` or whatever the
+ * exporter named them. A location that leaves the model's folder (absolute, `..`) or is not a
+ * valid hub file name is refused with `OnnxExternalDataError` before anything is fetched.
+ *
+ * @example
+ * ```ts ignore
+ * const files = await externalDataFiles("/cache/…/onnx/model.onnx", "onnx/model.onnx"); // ["onnx/model.onnx_data"]
+ * ```
+ */
+export async function externalDataFiles(path: string, onnxFile: string): Promise<string[]> {
+  let locations: string[];
+  try {
+    locations = externalDataLocations(await Deno.readFile(path));
+  } catch (error) {
+    throw new OnnxExternalDataError(
+      `${path}: not a readable ONNX model (${(error as Error).message}); ` +
+        (cacheRepairHint(path, hubSettings()) || "re-download or re-export it"),
+    );
+  }
+  const folder = dirname(onnxFile);
+  return locations.map((location) => {
+    const file = folder === "." ? location : `${folder}/${location}`;
+    try {
+      if (location.startsWith("/") || location.includes("\\")) throw new Error("absolute path");
+      return validateHubFileName(file);
+    } catch (error) {
+      throw new OnnxExternalDataError(
+        `${path}: external data location ${JSON.stringify(location)} is not a file inside the ` +
+          `model folder (${(error as Error).message}); the model file is untrusted or damaged, ` +
+          "so nothing was fetched for it: use another revision or repo",
+      );
+    }
+  });
 }
 
 /**
@@ -133,8 +182,8 @@ export async function loadClassifier(
       { repo: modelId, revision, file: CHECKPOINT_FILES.onnx },
       common,
     );
-    if (await has(`${CHECKPOINT_FILES.onnx}_data`)) {
-      await hubDownload({ repo: modelId, revision, file: `${CHECKPOINT_FILES.onnx}_data` }, common);
+    for (const file of await externalDataFiles(path, CHECKPOINT_FILES.onnx)) {
+      await hubDownload({ repo: modelId, revision, file }, common);
     }
     return {
       modelId,
@@ -150,12 +199,14 @@ export async function loadClassifier(
     const path = await exportedModel({ modelId, revision, source, config, settings, options });
     return { modelId, revision, path, source, config, sizeBytes: await modelSizeOnDisk(path) };
   }
+  const files = Object.values(CHECKPOINT_FILES).join(", ");
   throw new NoCheckpointError(
-    `${modelId}@${revision} has none of ${
-      Object.values(CHECKPOINT_FILES).join(", ")
-    } on ${settings.endpoint}${
-      settings.offline ? " or in the offline cache" : ""
-    }: pick a repo with PyTorch or ONNX weights.`,
+    settings.offline
+      ? `HF_HUB_OFFLINE is set and none of ${files} of ${modelId}@${revision} is cached in ` +
+        `${settings.cacheDir} (config.json is): run once online (unset HF_HUB_OFFLINE) to fill ` +
+        "the cache, or point HF_ENDPOINT at a mirror of the hub and unset HF_HUB_OFFLINE."
+      : `${modelId}@${revision} has none of ${files} on ${settings.endpoint}: pick a repo with ` +
+        "PyTorch or ONNX weights.",
   );
 }
 

@@ -1,7 +1,10 @@
 /**
  * A loopback static file server in the Hugging Face hub's URL layout, serving the read-only mirror
- * `shared/hub` (beside the repo clone) or the repo's fixture hub so the code that downloads from the real hub is the code
- * tested. Faults can be injected: 401 answers, redirects, connections cut or stalled mid-body.
+ * `shared/hub` (beside the repo clone) or the repo's fixture hub, so the code that downloads from
+ * the real hub is the code tested. Faults can be injected: 401 answers, redirects, connections
+ * cut or stalled mid-body, HTML pages in place of files, missing Content-Length, corrupted bodies,
+ * 5xx/429 answers that pass after a few tries; and the hub's identity headers (ETag,
+ * X-Linked-Etag, X-Linked-Size).
  *
  * @module
  */
@@ -33,6 +36,62 @@ export interface HubServerFaults {
   stallAfterBytes?: number;
   /** Which paths `stallAfterBytes` applies to. Default: all files. */
   stallPaths?: (path: string) => boolean;
+  /** `cutAfterBytes` applies to only the first this many matching requests (then files are whole). */
+  cutTimes?: number;
+  /**
+   * Answer 200 with an HTML page (a proxy's error or login page) for these paths, with
+   * Content-Type `htmlContentType` (default `text/html; charset=utf-8`).
+   */
+  htmlBody?: (path: string) => boolean;
+  htmlContentType?: string;
+  /**
+   * Send no Content-Length (chunked transfer) for these paths; with `cutAfterBytes`, the body then
+   * ends cleanly after that many bytes: a body cut short that the client cannot tell from framing.
+   */
+  omitContentLength?: (path: string) => boolean;
+  /**
+   * Send the hub's identity headers: for LFS-like files (`.onnx`, `.bin`, `.safetensors`,
+   * `.parquet`, `.onnx_data`, `.data`) `X-Linked-Etag` and `ETag` = SHA-256 and `X-Linked-Size`;
+   * for others `ETag` = the git blob id (SHA-1 of `blob {size}\0` + bytes).
+   */
+  hubHeaders?: boolean;
+  /** Flip one byte in the middle of the body (same length, headers of the good file). */
+  corruptBody?: (path: string) => boolean;
+  /**
+   * Answer `status` (with `Retry-After: retryAfter` when given) to the first `times` matching
+   * requests, then serve normally: a hub that is briefly overloaded.
+   */
+  flaky?: { status: number; times: number; retryAfter?: string; paths?: (path: string) => boolean };
+}
+
+const LFS_LIKE = /\.(onnx|bin|safetensors|parquet|onnx_data|data)$/;
+
+async function hexDigest(
+  algorithm: "SHA-256" | "SHA-1",
+  data: Uint8Array<ArrayBuffer>,
+): Promise<string> {
+  const digest = await crypto.subtle.digest(algorithm, data);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The identity headers the real hub sends for a file (see `HubServerFaults.hubHeaders`). */
+async function hubIdentityHeaders(
+  path: string,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<Record<string, string>> {
+  if (LFS_LIKE.test(path)) {
+    const sha256 = await hexDigest("SHA-256", data);
+    return {
+      etag: `"${sha256}"`,
+      "x-linked-etag": `"${sha256}"`,
+      "x-linked-size": String(data.byteLength),
+    };
+  }
+  const prefix = new TextEncoder().encode(`blob ${data.byteLength}\0`);
+  const blob = new Uint8Array(prefix.length + data.byteLength);
+  blob.set(prefix);
+  blob.set(data, prefix.length);
+  return { etag: `"${await hexDigest("SHA-1", blob)}"` };
 }
 
 /** Options of {@linkcode startHubServer}. */
@@ -171,6 +230,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
   const requests: string[] = [];
   const log: HubServerRequest[] = [];
   const closing = new AbortController();
+  let flakyAnswered = 0;
+  let cutAnswered = 0;
 
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -197,6 +258,21 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     }
     const status = faults.failStatus?.(path);
     if (status !== undefined) return text(status, `injected failure ${status}`);
+    const flaky = faults.flaky;
+    if (flaky && (flaky.paths?.(path) ?? true) && flakyAnswered < flaky.times) {
+      flakyAnswered++;
+      const headers: Record<string, string> = flaky.retryAfter === undefined
+        ? {}
+        : { "retry-after": flaky.retryAfter };
+      return text(flaky.status, `injected failure ${flaky.status}`, headers);
+    }
+    if (faults.htmlBody?.(path)) {
+      return new Response(
+        "<!DOCTYPE html>\n<html><head><title>Proxy</title></head><body>Please sign in to " +
+          "continue.</body></html>\n",
+        { headers: { "content-type": faults.htmlContentType ?? "text/html; charset=utf-8" } },
+      );
+    }
     const location = faults.redirect?.(path);
     if (location !== undefined) {
       return new Response(null, { status: 302, headers: { location } });
@@ -206,16 +282,28 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
       return text(404, "Entry not found", { "x-error-code": "EntryNotFound" });
     }
     const size = (await Deno.stat(file)).size;
-    const headers = {
+    const headers: Record<string, string> = {
       "content-length": String(size),
       "content-type": "application/octet-stream",
       "accept-ranges": "none",
     };
+    if (faults.omitContentLength?.(path)) delete headers["content-length"];
+    if (faults.hubHeaders) {
+      Object.assign(headers, await hubIdentityHeaders(path, await Deno.readFile(file)));
+    }
     if (request.method === "HEAD") return new Response(null, { headers });
-    if (faults.cutAfterBytes !== undefined && (faults.cutPaths?.(path) ?? true)) {
+    if (
+      faults.cutAfterBytes !== undefined && (faults.cutPaths?.(path) ?? true) &&
+      (faults.cutTimes === undefined || cutAnswered++ < faults.cutTimes)
+    ) {
       return new Response(partialBody(await Deno.readFile(file), faults.cutAfterBytes), {
         headers,
       });
+    }
+    if (faults.corruptBody?.(path)) {
+      const data = await Deno.readFile(file);
+      data[data.length >> 1] ^= 0x01;
+      return new Response(data, { headers });
     }
     if (faults.stallAfterBytes !== undefined && (faults.stallPaths?.(path) ?? true)) {
       const data = await Deno.readFile(file);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { unzipSync } from "fflate";
+import { ZipArchive } from "./zip_archive.ts";
 import { TorchCheckpointError } from "./errors.ts";
 import { StorageType, torchFindClass } from "./allowlist.ts";
 import { StorageRef } from "./tensor_ref.ts";
@@ -24,26 +24,16 @@ function fail(source: string, message: string): never {
   throw new TorchCheckpointError(`${source}: ${message}`);
 }
 
-function unzip(bytes: Uint8Array, source: string): Record<string, Uint8Array> {
-  try {
-    return unzipSync(bytes);
-  } catch (error) {
-    throw new TorchCheckpointError(
-      `${source}: not a readable zip archive (${(error as Error).message}); the file is ` +
-        "truncated or corrupt: download it again.",
-      { cause: error },
-    );
-  }
-}
-
 /**
  * Reads a zip checkpoint's object graph: the unpickled root object, whose tensors refer to
  * {@link StorageRef}s holding their entry's bytes (each entry is its own buffer, copied once out
- * of the archive, so float32 tensors can take it over without another copy).
+ * of the archive, so float32 tensors can take it over without another copy). Only the entries the
+ * pickle refers to are read, each checked against its CRC-32 and declared size (see
+ * `zip_archive.ts`).
  */
 export function parseZipCheckpoint(bytes: Uint8Array, source: string): unknown {
-  const entries = unzip(bytes, source);
-  const names = Object.keys(entries);
+  const archive = new ZipArchive(bytes, source);
+  const names = archive.names();
   const pickles = names.filter((n) => n === "data.pkl" || /^[^/]+\/data\.pkl$/.test(n));
   if (pickles.length !== 1) {
     fail(
@@ -55,14 +45,14 @@ export function parseZipCheckpoint(bytes: Uint8Array, source: string): unknown {
     );
   }
   const prefix = pickles[0].slice(0, -"data.pkl".length);
-  if (entries[`${prefix}constants.pkl`]) {
+  if (archive.has(`${prefix}constants.pkl`)) {
     fail(
       source,
       "is a TorchScript archive (torch.jit.save), not a state dict; save " +
         "`model.state_dict()` with torch.save or safetensors instead.",
     );
   }
-  const order = entries[`${prefix}byteorder`];
+  const order = archive.has(`${prefix}byteorder`) ? archive.read(`${prefix}byteorder`) : undefined;
   const byteorder = order ? new TextDecoder().decode(order) : "little";
   if (byteorder !== "little" && byteorder !== "big") {
     fail(source, `byteorder record says ${JSON.stringify(byteorder)}, not little or big.`);
@@ -85,9 +75,17 @@ export function parseZipCheckpoint(bytes: Uint8Array, source: string): unknown {
     if (typeof numel !== "number" || !Number.isSafeInteger(numel) || numel < 0) {
       fail(source, `storage ${key} has element count ${describePickleValue(numel)}.`);
     }
-    const entry = entries[`${prefix}data/${key}`];
-    if (!entry) fail(source, `storage entry ${prefix}data/${key} is missing from the archive.`);
+    const name = `${prefix}data/${key}`;
+    if (!archive.has(name)) fail(source, `storage entry ${name} is missing from the archive.`);
     const size = numel * DTYPE_SIZES[type.dtype];
+    if (archive.entry(name)!.size < size) {
+      fail(
+        source,
+        `storage entry ${name} holds ${archive.entry(name)!.size} bytes, ${type.name} of ` +
+          `${numel} elements needs ${size}; the file is truncated or corrupt: download it again.`,
+      );
+    }
+    const entry = archive.read(name);
     if (entry.length < size) {
       fail(
         source,
@@ -102,7 +100,7 @@ export function parseZipCheckpoint(bytes: Uint8Array, source: string): unknown {
     storages.set(key, storage);
     return storage;
   };
-  return unpickle(entries[pickles[0]], {
+  return unpickle(archive.read(pickles[0]), {
     source: `${source}:${pickles[0]}`,
     findClass: torchFindClass,
     persistentLoad,
