@@ -1,0 +1,96 @@
+/**
+ * The outlier twin (lib/model/outlier_twin.ts) on the mini stand-in (the fixture model without the
+ * shared mirror): FP32 logits unchanged, the outlier Linears' input ranges grown by the factor,
+ * and plain static INT8 hurt by it.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { agreementWith, evaluateClassifier } from "../lib/eval/mod.ts";
+import {
+  buildDistilBertGraph,
+  outlierTwin,
+  OutlierTwinError,
+  parseDistilBertConfig,
+  readSafetensors,
+} from "../lib/model/mod.ts";
+import { encodeModel, findLinears, type Model } from "../lib/onnx/mod.ts";
+import { calibrate, quantizeStatic } from "../lib/quant/mod.ts";
+import { createSession } from "../lib/runtime/mod.ts";
+import { MINI_DIR, standinMrpc } from "./support/mrpc.ts";
+
+const config = parseDistilBertConfig(await Deno.readTextFile(join(MINI_DIR, "config.json")));
+const weights = await readSafetensors(join(MINI_DIR, "model.safetensors"));
+const { validation, train } = await standinMrpc();
+const FACTOR = 50;
+const twin = outlierTwin(config, weights, { factor: FACTOR, channels: 4, seed: 3 });
+const original = buildDistilBertGraph(config, weights);
+const twinModel = buildDistilBertGraph(config, twin.weights);
+
+async function logits(model: Model): Promise<Float32Array> {
+  const session = await createSession(encodeModel(model), { intraOpThreads: 2 });
+  try {
+    return (await evaluateClassifier(session, validation.batches, { progress: false })).logits;
+  } finally {
+    await session.session.release();
+  }
+}
+
+/** max |x| of each outlier Linear's input over the calibration batches. */
+function inputRanges(model: Model, ranges: Record<string, { min: number; max: number }>) {
+  const byName = new Map(findLinears(model.graph).map((l) => [l.name, l.input]));
+  return twin.outlierInputs.map((name) => {
+    const r = ranges[byName.get(name)!];
+    return Math.max(Math.abs(r.min), Math.abs(r.max));
+  });
+}
+
+Deno.test("outlier twin: the same FP32 logits, inputs of the outlier Linears ranged ~factor× wider", async () => {
+  const [a, b] = [await logits(original), await logits(twinModel)];
+  const same = agreementWith({ logits: b, reference: a, numLabels: config.numLabels });
+  assert.equal(same.agreement, 1);
+  assert.ok(same.maxAbsLogitError < 1e-4, `max |Δlogit| ${same.maxAbsLogitError}`);
+  assert.deepEqual(twin.outlierInputs.length, config.nLayers + 1);
+
+  const calib = train.batches.slice(0, 4);
+  const [rangesA, rangesB] = [
+    (await calibrate(original, calib, { progress: false })).ranges,
+    (await calibrate(twinModel, calib, { progress: false })).ranges,
+  ];
+  const [before, after] = [inputRanges(original, rangesA), inputRanges(twinModel, rangesB)];
+  for (let i = 0; i < before.length; i++) {
+    const growth = after[i] / before[i];
+    // The outlier channels are k× what they were; the widest channel before need not be one.
+    assert.ok(
+      growth > 0.2 * FACTOR && growth <= FACTOR * 1.0001,
+      `${twin.outlierInputs[i]}: ×${growth}`,
+    );
+  }
+});
+
+Deno.test("outlier twin: plain static INT8 loses more logit accuracy on the twin than on the original", async () => {
+  const calib = train.batches.slice(0, 4);
+  const error = async (model: Model, fp32: Float32Array) => {
+    const { model: q } = quantizeStatic(model, await calibrate(model, calib, { progress: false }));
+    return agreementWith({ logits: await logits(q), reference: fp32, numLabels: config.numLabels });
+  };
+  const [fp32A, fp32B] = [await logits(original), await logits(twinModel)];
+  const [plain, outliers] = [await error(original, fp32A), await error(twinModel, fp32B)];
+  console.log(
+    `static INT8 agreement ${plain.agreement.toFixed(4)} → ${outliers.agreement.toFixed(4)} ` +
+      `on the twin; max |Δlogit| ${plain.maxAbsLogitError.toFixed(4)} → ` +
+      `${outliers.maxAbsLogitError.toFixed(4)}`,
+  );
+  assert.ok(
+    outliers.maxAbsLogitError > 3 * plain.maxAbsLogitError,
+    `${outliers.maxAbsLogitError} vs ${plain.maxAbsLogitError}`,
+  );
+});
+
+Deno.test("outlier twin: bad options and foreign weights are refused with the fix", () => {
+  assert.throws(() => outlierTwin(config, weights, { factor: 0 }), OutlierTwinError);
+  assert.throws(() => outlierTwin(config, weights, { channels: config.dim + 1 }), /channels/);
+  assert.throws(
+    () => outlierTwin(config, new Map(), {}),
+    (e: Error) => e instanceof OutlierTwinError && /v_lin\.weight/.test(e.message),
+  );
+});
