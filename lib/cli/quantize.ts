@@ -5,7 +5,9 @@
  * post-training quantization of a hub model, written in hub layout (`DIR/onnx/model_quantized.onnx`
  * beside `config.json` and the tokenizer) so `@huggingface/transformers` loads it with
  * `dtype: "q8"`. `--strategy` takes any registered tuning strategy (`basic`, `random`, or one a
- * module given with `--import` registers with `registerStrategy`); `--help` lists them.
+ * module given with `--import` registers with `registerStrategy`); `--help` lists them. Every flag is checked before any work (`UsageError` naming the flag and the fix);
+ * a tuning run that meets no configuration of its criterion exits with status 3
+ * (`EXIT_CRITERION_MISSED`), the best model and the table still written.
  *
  * @module
  */
@@ -16,7 +18,7 @@ import { Table } from "../display/mod.ts";
 import { type Approach, quantizeWorkshopModel } from "../workshop/mod.ts";
 import type { CalibrationMethod, QuantFormat } from "../quant/mod.ts";
 import { TUNE_STRATEGIES } from "../tune/mod.ts";
-import { runCli } from "./main.ts";
+import { EXIT_CRITERION_MISSED, runCli } from "./main.ts";
 
 /** A command-line value is not one of the allowed ones. */
 export class UsageError extends Error {
@@ -35,12 +37,32 @@ function oneOf<T extends string>(
   return value as T;
 }
 
-function positiveNumber(flag: string, value: string): number {
+function lossFraction(flag: string, value: string): number {
   const n = Number(value);
-  if (!(Number.isFinite(n) && n >= 0)) {
-    throw new UsageError(`--${flag} ${value} must be a number ≥ 0`);
+  if (!(value.trim() !== "" && Number.isFinite(n) && n < 1)) {
+    throw new UsageError(
+      `--${flag} ${value} must be a fraction of FP32 accuracy below 1, e.g. 0.01 for 1% ` +
+        `(a negative one, written --${flag}=-0.01, demands a gain)`,
+    );
   }
   return n;
+}
+
+function wholeNumber(flag: string, value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(value.trim() !== "" && Number.isInteger(n) && n >= 1)) {
+    throw new UsageError(
+      `--${flag} ${JSON.stringify(value)} must be a whole number of ${what}, ≥ 1`,
+    );
+  }
+  return n;
+}
+
+function notEmpty(flag: string, value: string | undefined, fix: string): void {
+  if (value !== undefined && value.trim() === "") {
+    throw new UsageError(`--${flag} is empty: ${fix}`);
+  }
 }
 
 /**
@@ -62,6 +84,7 @@ export function quantizeUsage(): string {
     "  [--samples N] [--format qdq|qoperator] [--exclude NODE,...] [--per-tensor] [--out DIR]\n" +
     "  [--tune [--relative-loss 0.01] [--strategy NAME] [--max-trials N]] [--import MODULE,...]\n\n" +
     "--import MODULE,...  modules to load first (e.g. one that calls registerStrategy)\n" +
+    "exit status: 0 done; 1 error; 3 tuning met no configuration (the best one is written)\n" +
     "tuning strategies (--strategy):\n" +
     strategies.map((s) => `    ${s.name.padEnd(width)}  ${s.description ?? ""}`.trimEnd())
       .join("\n");
@@ -74,41 +97,77 @@ async function importModules(list: string | undefined): Promise<void> {
   }
 }
 
+/** Flags that only make sense with another flag; refused instead of silently ignored. */
+function checkCombinations(values: Record<string, string | boolean | undefined>): void {
+  const given = (flag: string) => values[flag] !== undefined;
+  if (values.approach === "dynamic") {
+    const reasons: Record<string, string> = {
+      method: "it picks activation ranges from calibration",
+      format: "it chooses how static activations are written",
+    };
+    if (!values.tune) reasons.samples = "it sets the calibration pairs, which --tune also uses";
+    for (const [flag, why] of Object.entries(reasons)) {
+      if (given(flag)) {
+        throw new UsageError(
+          `--${flag} is for --approach static only (${why}; dynamic quantization computes ` +
+            `activation ranges at run time): drop --${flag} or use --approach static.`,
+        );
+      }
+    }
+  }
+  if (!values.tune) {
+    for (const flag of ["relative-loss", "strategy", "max-trials"]) {
+      if (given(flag)) {
+        throw new UsageError(`--${flag} sets the tuner: add --tune, or drop --${flag}.`);
+      }
+    }
+  }
+}
+
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        model: { type: "string" },
+        revision: { type: "string" },
+        approach: { type: "string", default: "static" },
+        method: { type: "string" },
+        samples: { type: "string" },
+        format: { type: "string" },
+        exclude: { type: "string" },
+        "per-tensor": { type: "boolean" },
+        tune: { type: "boolean" },
+        "relative-loss": { type: "string" },
+        strategy: { type: "string" },
+        "max-trials": { type: "string" },
+        out: { type: "string" },
+        import: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; see deno task quantize --help`);
+  }
+}
+
 if (import.meta.main) await runCli(main);
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      model: { type: "string" },
-      revision: { type: "string" },
-      approach: { type: "string", default: "static" },
-      method: { type: "string" },
-      samples: { type: "string" },
-      format: { type: "string" },
-      exclude: { type: "string" },
-      "per-tensor": { type: "boolean" },
-      tune: { type: "boolean" },
-      "relative-loss": { type: "string" },
-      strategy: { type: "string" },
-      "max-trials": { type: "string" },
-      out: { type: "string" },
-      import: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+async function main(): Promise<void | number> {
+  const { values } = parseFlags(Deno.args);
   await importModules(values.import);
   if (values.help) {
     console.log(quantizeUsage());
     return;
   }
   const approach = oneOf<Approach>("approach", values.approach, ["dynamic", "static"])!;
-  const samples = values.samples === undefined ? undefined : Number(values.samples);
-  if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) {
-    throw new UsageError(
-      `--samples ${values.samples} must be a positive whole number of MRPC pairs`,
-    );
-  }
+  notEmpty("model", values.model, "pass a hub model id, or leave --model off for WORKSHOP_MODEL");
+  notEmpty("revision", values.revision, "pass a branch, tag or commit, or leave it off for main");
+  notEmpty("out", values.out, "pass the folder to write, or leave --out off for out/quantized/…");
+  notEmpty("exclude", values.exclude, "pass node names separated by commas, or drop --exclude");
+  checkCombinations(values);
+  const samples = wholeNumber("samples", values.samples, "MRPC pairs");
+  const maxTrials = wholeNumber("max-trials", values["max-trials"], "trials");
   const result = await quantizeWorkshopModel({
     modelId: values.model,
     revision: values.revision,
@@ -125,11 +184,9 @@ async function main(): Promise<void> {
       ? {
         criterion: values["relative-loss"] === undefined
           ? undefined
-          : { relative: positiveNumber("relative-loss", values["relative-loss"]) },
+          : { relative: lossFraction("relative-loss", values["relative-loss"]) },
         strategy: oneOf("strategy", values.strategy, TUNE_STRATEGIES.names()),
-        maxTrials: values["max-trials"] === undefined
-          ? undefined
-          : positiveNumber("max-trials", values["max-trials"]),
+        maxTrials,
       }
       : undefined,
   });
@@ -145,4 +202,11 @@ async function main(): Promise<void> {
     ).toString(),
   );
   console.log(`\nwrote ${result.dir} (onnx/model_quantized.onnx, load with dtype "q8")`);
+  if (result.tuning && !result.tuning.met) {
+    console.error(
+      `no configuration met the criterion: wrote the best one found; exit status ` +
+        `${EXIT_CRITERION_MISSED} (relax --relative-loss or raise --max-trials)`,
+    );
+    return EXIT_CRITERION_MISSED;
+  }
 }

@@ -10,9 +10,13 @@ import {
   validateHubFileName,
 } from "../hub/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
-import { modelSizeOnDisk, OnnxExternalDataError, writeModel } from "../onnx/mod.ts";
+import {
+  externalDataLocations,
+  modelSizeOnDisk,
+  OnnxExternalDataError,
+  writeModel,
+} from "../onnx/mod.ts";
 import { type DistilBertConfig, ModelConfigError, parseDistilBertConfig } from "./config.ts";
-import { externalDataLocations } from "./external_data_files.ts";
 import { readSafetensors } from "./safetensors.ts";
 import { readTorchCheckpoint } from "./torch/mod.ts";
 import { buildDistilBertGraph } from "./distilbert_graph.ts";
@@ -106,10 +110,10 @@ export async function loadHubConfig(
  *
  * @example
  * ```ts ignore
- * const files = await externalDataFiles("/cache/…/onnx/model.onnx", "onnx/model.onnx"); // ["onnx/model.onnx_data"]
+ * const files = await repoExternalDataFiles("/cache/…/onnx/model.onnx", "onnx/model.onnx"); // ["onnx/model.onnx_data"]
  * ```
  */
-export async function externalDataFiles(path: string, onnxFile: string): Promise<string[]> {
+export async function repoExternalDataFiles(path: string, onnxFile: string): Promise<string[]> {
   let locations: string[];
   try {
     locations = externalDataLocations(await Deno.readFile(path));
@@ -182,7 +186,7 @@ export async function loadClassifier(
       { repo: modelId, revision, file: CHECKPOINT_FILES.onnx },
       common,
     );
-    for (const file of await externalDataFiles(path, CHECKPOINT_FILES.onnx)) {
+    for (const file of await repoExternalDataFiles(path, CHECKPOINT_FILES.onnx)) {
       await hubDownload({ repo: modelId, revision, file }, common);
     }
     return {

@@ -11,5 +11,4 @@ export * from "./torch/mod.ts";
 export * from "./distilbert_graph.ts";
 export * from "./random.ts";
 export * from "./load.ts";
-export * from "./external_data_files.ts";
 export * from "./outlier_twin.ts";

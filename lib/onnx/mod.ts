@@ -25,6 +25,7 @@ export * from "./errors.ts";
 export * from "./decode.ts";
 export * from "./encode.ts";
 export * from "./external_data.ts";
+export * from "./external_data_files.ts";
 export * from "./io.ts";
 export * from "./graph_index.ts";
 export * from "./graph_ops.ts";

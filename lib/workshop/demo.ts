@@ -6,14 +6,19 @@ import type { ProgressOption } from "../progress/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { quantizeWorkshopModel } from "./quantize_workshop_model.ts";
 import { loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.ts";
-import { join, resolve } from "node:path";
+import { join, relative } from "node:path";
+import { checkOutputDir, writeDirAtomic } from "../fs/mod.ts";
+import { checkModelChoice } from "./check_options.ts";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   /** Hub model id (default: `WORKSHOP_MODEL`, else the real DistilBERT-MRPC). */
   modelId?: string;
   revision?: string;
-  /** Where `report.json` and `report.html` go (default `out/demo`). */
+  /**
+   * Where `report.json`, `report.html` and the INT8 models go (default `out/demo`). The folder is
+   * replaced as a whole when the run completes: an interrupted demo leaves the previous one.
+   */
   outDir?: string;
   settings?: HubSettings;
   /** Short latency runs (default: `WORKSHOP_QUICK`). */
@@ -28,7 +33,9 @@ export interface DemoOptions {
  * static INT8 post-training quantization (static tuned by the accuracy-driven tuner) → accuracy,
  * F1, agreement with FP32, latency and size of each → `report.json` and `report.html` (and each
  * INT8 model in hub layout beside them). The classifier is loaded and read once and the
- * validation split tokenized once; both are handed down to the quantization steps.
+ * validation split tokenized once; both are handed down to the quantization steps. The output
+ * folder is checked before any work and built beside itself, then swapped in whole
+ * (`writeDirAtomic`, lib/fs).
  *
  * @example
  * ```ts ignore
@@ -38,6 +45,8 @@ export interface DemoOptions {
 export async function runDemo(
   options: DemoOptions = {},
 ): Promise<{ report: DemoReport; paths: { json: string; html: string } }> {
+  checkModelChoice(options);
+  const outDir = await checkOutputDir(options.outDir ?? "out/demo");
   const workshop = workshopSettings({
     ...(options.modelId ? { modelId: options.modelId } : {}),
     ...(options.quick !== undefined ? { quick: options.quick } : {}),
@@ -67,32 +76,42 @@ export async function runDemo(
     dataset: DEMO_DATASET,
     machine: await machineInfo(),
   }).add(fp32.result);
-  const outDir = resolve(options.outDir ?? "out/demo");
-  for (const approach of ["dynamic", "static"] as const) {
-    const int8 = await quantizeWorkshopModel({
-      ...common,
-      modelId: workshop.modelId,
-      approach,
-      quick: workshop.quick,
-      outDir: join(outDir, `int8-${approach}`),
-      tune: approach === "static",
-      fp32: fp32Model,
-      validation: data.batches,
-      loaders,
-    });
-    if (int8.tuning) report.extra.tuner = int8.tuning.toJSON();
-    const evaluated = await evaluateVariant({
-      name: `int8-${approach}`,
-      path: int8.path,
-      batches: data.batches,
-      vocabSize: model.config.vocabSize,
-      reference: fp32.evaluation,
-      latency: latencyProfile(workshop.quick),
-      progress: options.progress,
-      details: { quantized: int8.report.counts, seconds: int8.seconds, dir: int8.dir },
-    });
-    report.add(evaluated.result);
-  }
-  const paths = await writeReport(report, { dir: outDir });
-  return { report, paths };
+  await writeDirAtomic(outDir, async (tmp) => {
+    for (const approach of ["dynamic", "static"] as const) {
+      const int8 = await quantizeWorkshopModel({
+        ...common,
+        modelId: workshop.modelId,
+        approach,
+        quick: workshop.quick,
+        outDir: join(tmp, `int8-${approach}`),
+        tune: approach === "static",
+        fp32: fp32Model,
+        validation: data.batches,
+        loaders,
+      });
+      if (int8.tuning) report.extra.tuner = int8.tuning.toJSON();
+      const evaluated = await evaluateVariant({
+        name: `int8-${approach}`,
+        path: int8.path,
+        batches: data.batches,
+        vocabSize: model.config.vocabSize,
+        reference: fp32.evaluation,
+        latency: latencyProfile(workshop.quick),
+        progress: options.progress,
+        details: {
+          quantized: int8.report.counts,
+          seconds: int8.seconds,
+          dir: join(outDir, `int8-${approach}`),
+        },
+      });
+      // The model is scored where it is built; the report names where it will be.
+      const final = join(outDir, `int8-${approach}`);
+      report.add({ ...evaluated.result, path: join(final, relative(int8.dir, int8.path)) });
+    }
+    await writeReport(report, { dir: tmp });
+  });
+  return {
+    report,
+    paths: { json: join(outDir, "report.json"), html: join(outDir, "report.html") },
+  };
 }

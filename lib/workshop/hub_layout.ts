@@ -1,9 +1,14 @@
 import { copyFile, mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { hubDownload, type HubSettings, hubSettings } from "../hub/mod.ts";
 import { tokenizerDefinition } from "../data/mod.ts";
-import { type Model, writeModel } from "../onnx/mod.ts";
+import { externalDataFiles, type Model, writeModel } from "../onnx/mod.ts";
 import { withAtomicPath, writeFileAtomic } from "../fs/atomic.ts";
+
+/** A hub-layout folder cannot be written as asked: the message names the file and the fix. */
+export class HubLayoutError extends Error {
+  override name = "HubLayoutError";
+}
 
 /** Options of {@link writeHubLayout}. */
 export interface HubLayoutOptions {
@@ -13,13 +18,16 @@ export interface HubLayoutOptions {
   modelId: string;
   revision?: string;
   settings?: HubSettings;
-  /** ONNX files to write under `onnx/`: file name → a model, or the path of an `.onnx` to copy. */
+  /**
+   * ONNX files to write under `onnx/`: file name → a model, or the path of an `.onnx` to copy
+   * (with the external-data files it names, which keep their names beside it).
+   */
   onnx: Record<string, Model | string>;
 }
 
 /**
  * Writes a model folder in the hub's layout — `config.json`, `tokenizer.json`,
- * `tokenizer_config.json` and `onnx/*.onnx` — so other tools load it: transformers.js takes
+ * `tokenizer_config.json` and `onnx/*.onnx` with their external data — so other tools load it: transformers.js takes
  * `onnx/model.onnx` by default and `onnx/model_quantized.onnx` with `dtype: "q8"`. A repo with only
  * `vocab.txt` gets the equivalent `tokenizer.json`. Every file is written atomically.
  *
@@ -52,9 +60,24 @@ export async function writeHubLayout(
   for (const [name, model] of Object.entries(options.onnx)) {
     const target = join(dir, "onnx", name);
     if (typeof model === "string") {
+      for (const location of await externalDataFiles(model)) {
+        const copy = join(dir, "onnx", location);
+        if (files.includes(`onnx/${location}`)) {
+          throw new HubLayoutError(
+            `${model}'s external data ${location} would overwrite a file already written to ` +
+              `${dir}/onnx; give the models external-data files of different names.`,
+          );
+        }
+        await mkdir(dirname(copy), { recursive: true });
+        await withAtomicPath(copy, (tmp) => copyFile(join(dirname(model), location), tmp));
+        files.push(`onnx/${location}`);
+      }
       await withAtomicPath(target, (tmp) => copyFile(model, tmp));
     } else {
-      await writeModel(target, model);
+      const written = await writeModel(target, model);
+      if (written.externalDataPath) {
+        files.push(`onnx/${basename(written.externalDataPath)}`);
+      }
     }
     files.push(`onnx/${name}`);
   }

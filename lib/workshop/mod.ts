@@ -5,6 +5,7 @@
  *
  * @module
  */
+export * from "./check_options.ts";
 export * from "./loaders.ts";
 export * from "./demo.ts";
 export * from "./fp32_bench.ts";

@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type HubSettings, hubSettings } from "../hub/mod.ts";
 import type { LabelledBatch } from "../eval/mod.ts";
 import type { LoadedClassifier } from "../model/mod.ts";
@@ -21,7 +21,9 @@ import {
   type TuneResult,
 } from "../tune/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
+import { checkOutputDir, writeDirAtomic } from "../fs/mod.ts";
 import { writeHubLayout } from "./hub_layout.ts";
+import { checkModelChoice, checkNodeNames, WorkshopOptionsError } from "./check_options.ts";
 import { type Fp32Model, loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.ts";
 
 /** Post-training quantization approaches the workshop compares. */
@@ -45,7 +47,11 @@ export interface QuantizeWorkshopOptions {
    * (the accuracy-driven tuner, `lib/tune`), instead of taking the default configuration.
    */
   tune?: boolean | WorkshopTuneOptions;
-  /** Where to write the hub-layout folder (default `out/quantized/<approach>`). */
+  /**
+   * Where to write the hub-layout folder (default `out/quantized/<approach>`). The folder is
+   * replaced as a whole when the run completes (`writeDirAtomic`, lib/fs): an interrupted run
+   * leaves the previous one intact.
+   */
   outDir?: string;
   quick?: boolean;
   progress?: ProgressOption;
@@ -127,7 +133,10 @@ export async function calibrationBatches(options: {
  * id), quantizes it
  * dynamically or statically (calibrating on MRPC train pairs), and writes the result in hub
  * layout (`onnx/model_quantized.onnx` beside `config.json` and the tokenizer) so
- * `@huggingface/transformers` loads it with `dtype: "q8"`.
+ * `@huggingface/transformers` loads it with `dtype: "q8"`. Options are checked before the work
+ * they concern ({@link WorkshopOptionsError}, `OutputDirError`): the output folder and the tuning
+ * budget before anything is loaded, `quant.excludeNodes` against the model's nodes before
+ * calibration. The folder is swapped in whole when complete.
  *
  * @example
  * ```ts ignore
@@ -139,6 +148,8 @@ export async function quantizeWorkshopModel(
   options: QuantizeWorkshopOptions,
 ): Promise<QuantizedWorkshopModel> {
   const started = performance.now();
+  checkRunOptions(options);
+  const dir = await checkOutputDir(options.outDir ?? join("out", "quantized", options.approach));
   const modelId = options.modelId ?? options.fp32?.classifier.modelId;
   const workshop = workshopSettings({
     ...(modelId ? { modelId } : {}),
@@ -149,6 +160,12 @@ export async function quantizeWorkshopModel(
   const loaders = workshopLoaders(options.loaders);
   const { classifier: fp32, model } = options.fp32 ??
     await loadFp32Model({ modelId: workshop.modelId, ...common, loaders });
+  checkNodeNames({
+    names: options.quant?.excludeNodes,
+    nodes: model.graph.nodes.map((n) => n.name),
+    option: "excludeNodes (--exclude)",
+    model: workshop.modelId,
+  });
   let result: QuantizeResult;
   let calibration: CalibrationResult | undefined;
   let batches: LabelledBatch[] = [];
@@ -199,14 +216,14 @@ export async function quantizeWorkshopModel(
   } else {
     result = quantizeStatic(model, calibration!, options.quant);
   }
-  const dir = resolve(options.outDir ?? join("out", "quantized", options.approach));
-  await writeHubLayout({
-    dir,
-    modelId: workshop.modelId,
-    revision: options.revision,
-    settings,
-    onnx: { "model.onnx": fp32.path, "model_quantized.onnx": result.model },
-  });
+  await writeDirAtomic(dir, (tmp) =>
+    writeHubLayout({
+      dir: tmp,
+      modelId: workshop.modelId,
+      revision: options.revision,
+      settings,
+      onnx: { "model.onnx": fp32.path, "model_quantized.onnx": result.model },
+    }));
   return {
     approach: options.approach,
     fp32,
@@ -217,6 +234,23 @@ export async function quantizeWorkshopModel(
     tuning,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+function checkRunOptions(options: QuantizeWorkshopOptions): void {
+  checkModelChoice(options);
+  const samples = options.calibrationSamples;
+  if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) {
+    throw new WorkshopOptionsError(
+      `calibrationSamples (--samples) is ${samples}: pass a whole number ≥ 1 of MRPC pairs.`,
+    );
+  }
+  const maxTrials = typeof options.tune === "object" ? options.tune.maxTrials : undefined;
+  if (maxTrials !== undefined && !(Number.isInteger(maxTrials) && maxTrials >= 1)) {
+    throw new WorkshopOptionsError(
+      `tune.maxTrials (--max-trials) is ${maxTrials}: the tuner needs at least one trial; pass a ` +
+        "whole number ≥ 1, or leave it out for the default (50; 6 in the quick profile).",
+    );
+  }
 }
 
 function stripStaticOnly(options: StaticQuantOptions = {}): StaticQuantOptions {
