@@ -1,12 +1,22 @@
 import { type HubSettings, hubSettings } from "../hub/mod.ts";
 import { machineInfo } from "../bench/mod.ts";
-import { DEMO_DATASET, evaluateVariant, latencyProfile } from "../eval/mod.ts";
+import {
+  DEMO_DATASET,
+  evaluateVariant,
+  type EvaluationResult,
+  interleavedLatency,
+  latencyProfile,
+} from "../eval/mod.ts";
 import { DemoReport, writeReport } from "../report/mod.ts";
+import { compareVariants } from "../stats/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { quantizeWorkshopModel } from "./quantize_workshop_model.ts";
 import { loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.ts";
 import { join, resolve } from "node:path";
+
+/** Seed of the bootstrap intervals in the demo's report. */
+const BOOTSTRAP_SEED = 0;
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -38,6 +48,7 @@ export interface DemoOptions {
 export async function runDemo(
   options: DemoOptions = {},
 ): Promise<{ report: DemoReport; paths: { json: string; html: string } }> {
+  const started = new Date();
   const workshop = workshopSettings({
     ...(options.modelId ? { modelId: options.modelId } : {}),
     ...(options.quick !== undefined ? { quick: options.quick } : {}),
@@ -67,6 +78,7 @@ export async function runDemo(
     dataset: DEMO_DATASET,
     machine: await machineInfo(),
   }).add(fp32.result);
+  const evaluations: Record<string, EvaluationResult> = { fp32: fp32.evaluation };
   const outDir = resolve(options.outDir ?? "out/demo");
   for (const approach of ["dynamic", "static"] as const) {
     const int8 = await quantizeWorkshopModel({
@@ -92,7 +104,38 @@ export async function runDemo(
       details: { quantized: int8.report.counts, seconds: int8.seconds, dir: int8.dir },
     });
     report.add(evaluated.result);
+    evaluations[evaluated.result.name] = evaluated.evaluation;
   }
+  report.comparison = compareVariants({
+    labels: fp32.evaluation.labels,
+    numLabels: fp32.evaluation.numLabels,
+    reference: { name: "fp32", logits: fp32.evaluation.logits },
+    candidates: report.results.slice(1).map((r) => ({
+      name: r.name,
+      logits: evaluations[r.name].logits,
+    })),
+    texts: data.rows,
+    seed: BOOTSTRAP_SEED,
+  });
+  const latency = await interleavedLatency({
+    variants: report.results.map((r) => ({ name: r.name, path: r.path! })),
+    vocabSize: model.config.vocabSize,
+    measure: latencyProfile(workshop.quick),
+  });
+  for (const r of report.results) {
+    const { b1, b8, speedup } = latency.find((l) => l.name === r.name)!;
+    r.latency = { b1, b8, ...(speedup ? { speedup } : {}) };
+  }
+  report.run = {
+    command: "deno task demo",
+    model: workshop.modelId,
+    revision: model.revision,
+    profile: workshop.quick ? "quick (WORKSHOP_QUICK=1)" : "full",
+    "bootstrap seed": BOOTSTRAP_SEED,
+    "latency runs": "interleaved, batch 1 and 8 × sequence 128",
+    started: started.toISOString(),
+    "seconds": Math.round((Date.now() - started.getTime()) / 100) / 10,
+  };
   const paths = await writeReport(report, { dir: outDir });
   return { report, paths };
 }
