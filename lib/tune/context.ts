@@ -19,7 +19,7 @@ import {
   recalibrate,
   type StaticQuantOptions,
 } from "../quant/mod.ts";
-import { type AccuracyCriterion, meetsCriterion } from "./criterion.ts";
+import { type AccuracyCriterion, criterionAccuracy, meetsCriterion } from "./criterion.ts";
 import { forgetBytes, rememberBytes } from "./encoded.ts";
 import { TuneError } from "./errors.ts";
 import { blockGroups, type FallbackGroup, type GroupBy, opGroups } from "./groups.ts";
@@ -204,7 +204,11 @@ export class TuneContext {
       quantizedNodes: result.report.counts.quantized,
       fallbackNodes,
       seconds: (performance.now() - started) / 1000,
-      met: meetsCriterion(metrics.accuracy, this.baseline.accuracy, this.#init.criterion),
+      met: meetsCriterion(
+        criterionAccuracy(metrics, this.#init.criterion),
+        this.baseline.accuracy,
+        this.#init.criterion,
+      ),
     };
     this.#history.push(trial);
     this.#keys.add(candidateKey(candidate));
