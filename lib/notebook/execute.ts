@@ -57,6 +57,10 @@ export async function executeNotebook(
         "--execute",
         `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
         "--ExecutePreprocessor.kernel_name=deno",
+        // The first chart of a session carries plotly.js (~5 MB): on a busy machine its output
+        // can arrive after nbclient's default 4 s IOPub wait and would be dropped silently.
+        "--ExecutePreprocessor.iopub_timeout=120",
+        "--ExecutePreprocessor.raise_on_iopub_timeout=True",
         `--output=${output}`,
         source,
       ],
