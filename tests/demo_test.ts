@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { startHubServer } from "./support/hub_server.ts";
 import { mirrorRepoDir, STANDINS } from "./support/mirror.ts";
 import { runTask } from "./support/run_task.ts";
-import { extendedTest, MIRROR } from "./support/extended.ts";
+import { CHROMIUM, extendedStep, extendedTest, MIRROR } from "./support/extended.ts";
+import { renderPage } from "./support/chromium.ts";
 
 async function trainingSummary(repo: string): Promise<{ dev_accuracy: number; dev_f1: number }> {
   return JSON.parse(await Deno.readTextFile(join(mirrorRepoDir(repo), "training_summary.json")));
@@ -13,7 +14,7 @@ for (const repo of [STANDINS.mini, STANDINS.tiny]) {
   extendedTest(
     `deno task demo on ${repo}: online, then offline from the cache with the server stopped`,
     MIRROR,
-    async () => {
+    async (t) => {
       const cache = await Deno.makeTempDir();
       const out = await Deno.makeTempDir();
       const server = await startHubServer();
@@ -56,6 +57,25 @@ for (const repo of [STANDINS.mini, STANDINS.tiny]) {
       const html = await Deno.readTextFile(join(out, "report.html"));
       assert.match(html, /Plotly\.newPlot/);
       assert.match(html, /<td>fp32<\/td>/);
+      // Statistics with every number: intervals, McNemar, flips, interleaved speed-ups.
+      assert.equal(report.comparison.reference, "fp32");
+      assert.equal(
+        report.comparison.rows,
+        fp32.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+      );
+      for (const name of ["int8-dynamic", "int8-static"]) {
+        const c = report.comparison.candidates[name];
+        const r = report.results.find((x: { name: string }) => x.name === name);
+        assert.equal(c.flipped.length, Math.round((1 - r.agreement) * report.comparison.rows));
+        assert.ok(c.mcnemar.pValue > 0 && c.mcnemar.pValue <= 1);
+        assert.ok(r.latency.speedup.b8.low <= r.latency.speedup.b8.estimate);
+      }
+      await extendedStep(t, "report.html draws every chart offline", CHROMIUM, async () => {
+        const page = await renderPage(join(out, "report.html"));
+        assert.deepEqual(page.errors, []);
+        // Summary, agreement, margin shift, tuner history.
+        assert.deepEqual([page.renderedPlots, page.plotDivs], [4, 4]);
+      });
 
       const offlineOut = await Deno.makeTempDir();
       const offline = await runTask("demo", {

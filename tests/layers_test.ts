@@ -17,6 +17,7 @@ const LAYERS: Record<string, number> = {
   notebook: 0,
   hub: 1,
   onnx: 1,
+  stats: 1,
   model: 2,
   data: 2,
   runtime: 2,

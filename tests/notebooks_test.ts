@@ -1,7 +1,8 @@
 /**
  * Executes every workshop notebook headless on Deno's Jupyter kernel, against the hub mirror and
  * with the stand-in model, in the quick profile. A failing cell (cells assert their results)
- * fails the suite.
+ * fails the suite. Each executed notebook is then exported to HTML (no second run) and opened in
+ * headless Chromium without network: every figure output must draw and the page log no error.
  *
  * @module
  */
@@ -9,8 +10,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startHubServer } from "./support/hub_server.ts";
 import { PROJECT_ROOT, STANDINS } from "./support/mirror.ts";
-import { executeNotebook } from "../lib/notebook/mod.ts";
-import { extendedTest, JUPYTER, MIRROR } from "./support/extended.ts";
+import { executeNotebook, exportNotebookHtml } from "../lib/notebook/mod.ts";
+import { CHROMIUM, extendedStep, extendedTest, JUPYTER, MIRROR } from "./support/extended.ts";
+import { renderPage } from "./support/chromium.ts";
 
 const dir = join(PROJECT_ROOT, "notebooks");
 const notebooks = [...Deno.readDirSync(dir)]
@@ -27,11 +29,13 @@ const ON_FIXTURE = new Set(["03_knowledge_distillation.ipynb"]);
 
 for (const name of notebooks) {
   const needs = ON_FIXTURE.has(name) ? JUPYTER : [JUPYTER, MIRROR];
-  extendedTest(`notebook ${name} runs headless with every cell passing`, needs, async () => {
+  extendedTest(`notebook ${name} runs headless with every cell passing`, needs, async (t) => {
     const cache = await Deno.makeTempDir();
     const server = await startHubServer();
+    const executed = join(cache, name);
     try {
       const { notebook } = await executeNotebook(join(dir, name), {
+        outputPath: executed,
         env: {
           HF_ENDPOINT: server.url,
           HF_HUB_CACHE: cache,
@@ -52,6 +56,21 @@ for (const name of notebooks) {
         rich.length >= code.length / 2,
         `${name}: most code cells should show a table or chart`,
       );
+      const figures = code.flatMap((c) =>
+        c.outputs ?? []
+      ).filter((o) =>
+        "application/vnd.plotly.v1+json" in ((o.data ?? {}) as Record<string, unknown>)
+      ).length;
+      await extendedStep(t, "its HTML export draws every chart offline", CHROMIUM, async () => {
+        const page = await renderPage(await exportNotebookHtml(executed));
+        console.log(`${name}: ${page.renderedPlots} of ${figures} figure outputs rendered`);
+        // nbconvert's own template references require.js and MathJax (Debian points them at
+        // /usr/share/javascript, absent without libjs-requirejs / libjs-mathjax): not the kit's.
+        const template = /\/(requirejs\/require|mathjax\/MathJax)\.(min\.)?js/;
+        assert.deepEqual(page.errors.filter((e) => !template.test(e)), []);
+        assert.equal(page.plotDivs, figures);
+        assert.equal(page.renderedPlots, figures);
+      });
     } finally {
       await server.close();
       await Deno.remove(cache, { recursive: true });

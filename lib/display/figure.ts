@@ -1,15 +1,18 @@
 import { escapeHtml, JUPYTER_DISPLAY, type MimeBundle } from "./html.ts";
+import { claimPlotlyEmbedding, PLOTLY_READY_EVENT, plotlyScriptTag } from "./plotly_library.ts";
+
+export { PLOTLY_VERSION } from "./plotly_library.ts";
 
 /** One plotly trace (bar, scatter, histogram, …) in plotly.js's JSON schema. */
 export type PlotlyTrace = Record<string, unknown>;
 
-/** Version of plotly.js the kit's HTML output loads (matches the import map). */
-export const PLOTLY_VERSION = "3.7.0";
-
 /**
  * A plotly chart. In a notebook it shows as `application/vnd.plotly.v1+json` (rendered by
- * JupyterLab and VS Code natively) with an HTML fallback that loads plotly.js; `toHtmlDiv` embeds
- * it in the kit's report pages.
+ * JupyterLab and VS Code when they have plotly's renderer) with an HTML fallback that draws it
+ * with plotly.js from the kit's npm package — no network: the first figure displayed in a kernel
+ * session embeds the library, later ones wait for it (`window.Plotly`), so the classic Notebook,
+ * JupyterLab, VS Code and `jupyter nbconvert --to html` all draw every chart offline, whichever
+ * output the page runs first. `toHtmlDiv` embeds the chart in the kit's report pages.
  *
  * @example
  * ```ts
@@ -19,6 +22,7 @@ export const PLOTLY_VERSION = "3.7.0";
  * const fig = new Figure([{ type: "bar", x: ["fp32"], y: [0.68] }], { title: { text: "Accuracy" } });
  * const bundle = fig[JUPYTER_DISPLAY]();
  * assert.ok("application/vnd.plotly.v1+json" in bundle);
+ * assert.doesNotMatch(String(bundle["text/html"]), /<script src=/);
  * ```
  */
 export class Figure {
@@ -32,17 +36,38 @@ export class Figure {
     return { data: this.data, layout: this.layout };
   }
 
-  /** A `<div>` plus the script that draws it; the page must load plotly.js first. */
+  /**
+   * A `<div>` plus the script that draws it as soon as the page has plotly.js (at once, or when
+   * a later script on the page loads it); without it, the div says how to get the chart.
+   */
   toHtmlDiv(id = `plot-${crypto.randomUUID()}`): string {
     const spec = JSON.stringify(this.toJSON()).replace(/</g, "\\u003c");
-    return `<div id="${escapeHtml(id)}" class="plot"></div>\n<script>Plotly.newPlot(${
-      JSON.stringify(id)
-    }, ${spec}.data, ${spec}.layout, {responsive: true});</script>`;
+    const ready = JSON.stringify(PLOTLY_READY_EVENT);
+    return `<div id="${escapeHtml(id)}" class="plot"></div>
+<script>(function () {
+  var id = ${JSON.stringify(id)}, spec = ${spec};
+  function draw() { window.Plotly.newPlot(id, spec.data, spec.layout, { responsive: true }); }
+  if (window.Plotly) { draw(); return; }
+  window.addEventListener(${ready}, draw, { once: true });
+  window.addEventListener("load", function () {
+    var div = document.getElementById(id);
+    if (!window.Plotly && div) div.textContent = "This chart needs plotly.js, which the first " +
+      "chart of the kernel session carries: run the notebook from the top to see it.";
+  });
+})();</script>`;
   }
 
-  /** A self-contained HTML snippet that loads plotly.js from its CDN (notebook fallback). */
+  /** A self-contained HTML snippet: plotly.js embedded, then the chart (no network). */
   toHtml(): string {
-    return `<script src="https://cdn.plot.ly/plotly-${PLOTLY_VERSION}.min.js"></script>\n${this.toHtmlDiv()}`;
+    return `${plotlyScriptTag()}\n${this.toHtmlDiv()}`;
+  }
+
+  /**
+   * The HTML of a notebook output: the chart, preceded by plotly.js in the first figure output
+   * of the kernel session only (see `claimPlotlyEmbedding`).
+   */
+  toNotebookHtml(): string {
+    return claimPlotlyEmbedding() ? this.toHtml() : this.toHtmlDiv();
   }
 
   /** Rich output for Deno's Jupyter kernel. */
@@ -50,7 +75,7 @@ export class Figure {
     const title = (this.layout.title as { text?: string } | undefined)?.text ?? "plotly figure";
     return {
       "application/vnd.plotly.v1+json": this.toJSON(),
-      "text/html": this.toHtml(),
+      "text/html": this.toNotebookHtml(),
       "text/plain": `<${title}: ${this.data.length} trace(s)>`,
     };
   }

@@ -7,3 +7,4 @@
 export * from "./html.ts";
 export * from "./table.ts";
 export * from "./figure.ts";
+export * from "./plotly_library.ts";

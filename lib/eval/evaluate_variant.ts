@@ -80,6 +80,7 @@ export async function evaluateVariant(options: EvaluateVariantOptions): Promise<
       f1: evaluation.metrics.f1,
       agreement: agreement.agreement,
       maxAbsLogitError: agreement.maxAbsLogitError,
+      confusion: evaluation.metrics.confusion,
       latencyMs: {
         b1: rows.find((r) => r.batch === 1)!.medianMs,
         b8: rows.find((r) => r.batch === 8)!.medianMs,

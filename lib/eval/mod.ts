@@ -7,5 +7,6 @@
 export * from "./metrics.ts";
 export * from "./evaluate_classifier.ts";
 export * from "./evaluate_variant.ts";
+export * from "./interleaved_latency.ts";
 export * from "./demo_dataset.ts";
 export * from "./figures.ts";

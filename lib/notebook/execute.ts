@@ -57,6 +57,10 @@ export async function executeNotebook(
         "--execute",
         `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
         "--ExecutePreprocessor.kernel_name=deno",
+        // The first chart of a session carries plotly.js (~5 MB): on a busy machine its output
+        // can arrive after nbclient's default 4 s IOPub wait and would be dropped silently.
+        "--ExecutePreprocessor.iopub_timeout=120",
+        "--ExecutePreprocessor.raise_on_iopub_timeout=True",
         `--output=${output}`,
         source,
       ],
@@ -80,4 +84,33 @@ export async function executeNotebook(
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Exports a notebook (typically an executed one) to a standalone HTML page with
+ * `jupyter nbconvert --to html`, as a learner would to share it; returns the page's path.
+ *
+ * @example
+ * ```ts ignore
+ * const html = await exportNotebookHtml("out/01.ipynb"); // out/01.html
+ * ```
+ */
+export async function exportNotebookHtml(path: string): Promise<string> {
+  const source = resolve(path);
+  const output = source.replace(/\.ipynb$/, "") + ".html";
+  const result = await new Deno.Command("jupyter", {
+    args: ["nbconvert", "--to", "html", `--output=${output}`, source],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((error) => {
+    throw new NotebookExecutionError(
+      `could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`,
+    );
+  });
+  if (!result.success) {
+    throw new NotebookExecutionError(
+      `exporting ${path} to HTML failed:\n${new TextDecoder().decode(result.stderr).slice(-4000)}`,
+    );
+  }
+  return output;
 }

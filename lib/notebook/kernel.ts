@@ -7,8 +7,16 @@ export interface KernelStatus {
   jupyter: boolean;
   /** Deno's kernelspec is registered. */
   kernel: boolean;
+  /** The Jupyter front-end found (`lab` before `notebook`), if any. */
+  frontEnd?: "lab" | "notebook";
   message: string;
 }
+
+/** How to install a Jupyter front-end when only the headless tools are there. */
+export const JUPYTER_FRONTEND_HINT =
+  "no Jupyter front-end was found (neither `jupyter lab` nor `jupyter notebook`); install one " +
+  "with `pip install jupyterlab` (then `jupyter lab notebooks/`), or on Debian/Ubuntu " +
+  "`apt-get install jupyter-notebook` (then `jupyter notebook notebooks/`).";
 
 /** How to install Jupyter, for messages. */
 export const JUPYTER_INSTALL_HINT =
@@ -47,11 +55,23 @@ export async function ensureJupyterKernel(): Promise<KernelStatus> {
       };
     }
   }
+  const frontEnd = await jupyterFrontEnd();
   return {
     jupyter,
     kernel: true,
-    message: "Jupyter and the Deno kernel are ready: `jupyter lab notebooks/` opens the workshop.",
+    ...(frontEnd ? { frontEnd } : {}),
+    message: frontEnd
+      ? `Jupyter and the Deno kernel are ready: \`jupyter ${frontEnd} notebooks/\` opens the workshop.`
+      : `The Deno kernel is registered and headless runs work (jupyter nbconvert), but ${JUPYTER_FRONTEND_HINT}`,
   };
+}
+
+/** The Jupyter front-end installed: `jupyter lab`, else `jupyter notebook`, else undefined. */
+export async function jupyterFrontEnd(): Promise<"lab" | "notebook" | undefined> {
+  for (const name of ["lab", "notebook"] as const) {
+    if (await commandWorks(`jupyter-${name}`, ["--version"])) return name;
+  }
+  return undefined;
 }
 
 function kernelRegistered(): boolean {

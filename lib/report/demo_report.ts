@@ -2,6 +2,12 @@ import { Figure } from "../display/figure.ts";
 import { JUPYTER_DISPLAY, type MimeBundle } from "../display/html.ts";
 import { Table } from "../display/table.ts";
 import type { MachineInfo } from "../bench/machine.ts";
+import {
+  formatInterval,
+  type Interval,
+  intervalContains,
+  type VariantComparison,
+} from "../stats/mod.ts";
 
 /** One model variant's results on the demo's dataset. */
 export interface VariantResult {
@@ -19,9 +25,23 @@ export interface VariantResult {
   maxAbsLogitError?: number;
   /** Where the model file is. */
   path?: string;
+  /** `confusion[actual][predicted]` on the dataset. */
+  confusion?: number[][];
+  /**
+   * Median latency (ms) with its confidence interval per batch size, and the speed-up over FP32
+   * (per-round ratio of interleaved runs), from `interleavedLatency`.
+   */
+  latency?: {
+    b1: Interval;
+    b8: Interval;
+    speedup?: { b1: Interval; b8: Interval };
+  };
   /** Anything else a technique wants to record (its options, timings, history). */
   details?: Record<string, unknown>;
 }
+
+/** How, where and when the report's numbers were made (shown in the report's run section). */
+export type RunManifest = Record<string, string | number | boolean | undefined>;
 
 /** What `report.json` holds. */
 export interface DemoReportJson {
@@ -30,6 +50,9 @@ export interface DemoReportJson {
   createdAt: string;
   machine?: MachineInfo;
   results: VariantResult[];
+  /** The statistics of the comparison with FP32 (intervals, McNemar, flips). */
+  comparison?: VariantComparison;
+  run?: RunManifest;
   [extra: string]: unknown;
 }
 
@@ -51,6 +74,10 @@ export class DemoReport {
   readonly dataset: string;
   machine?: MachineInfo;
   readonly results: VariantResult[] = [];
+  /** Set by the run that made the variants (`compareVariants` of `lib/stats`). */
+  comparison?: VariantComparison;
+  /** Command, profile, seeds, versions and timings of the run. */
+  run?: RunManifest;
   readonly extra: Record<string, unknown> = {};
   readonly createdAt = new Date().toISOString();
 
@@ -68,20 +95,41 @@ export class DemoReport {
     return this;
   }
 
-  /** The results as a table (one row per variant). */
+  /**
+   * The results as a table (one row per variant): accuracy and F1 with their intervals, the
+   * paired delta to FP32 and McNemar's p-value when a comparison is attached, latency with its
+   * interval and the speed-up over FP32. A value within noise (interval containing 0, or 1 for
+   * a speed-up) is marked `≈`.
+   */
   table(): Table {
+    const fp32 = this.results[0];
+    const c = this.comparison;
     return new Table(
-      this.results.map((r) => ({
-        variant: r.name,
-        accuracy: r.accuracy,
-        f1: r.f1,
-        agreement: r.agreement,
-        "max |Δlogit|": r.maxAbsLogitError,
-        "b1 ms": r.latencyMs.b1,
-        "b8 ms": r.latencyMs.b8,
-        "size MB": r.sizeBytes / 1e6,
-      })),
-      { title: `${this.model} on ${this.dataset}`, digits: 3 },
+      this.results.map((r) => {
+        const ci = c?.intervals[r.name];
+        const vs = c?.candidates[r.name];
+        const speed = r.latency?.speedup;
+        return {
+          variant: r.name,
+          accuracy: ci ? formatInterval(ci.accuracy) : r.accuracy,
+          f1: ci ? formatInterval(ci.f1) : r.f1,
+          "Δ accuracy": ci?.accuracyDelta ? marked(ci.accuracyDelta, 0) : undefined,
+          "McNemar p": vs?.mcnemar.pValue,
+          flips: vs?.flipped.length,
+          agreement: r.agreement,
+          "max |Δlogit|": r.maxAbsLogitError,
+          "b1 ms": r.latency ? formatInterval(r.latency.b1, 2) : r.latencyMs.b1,
+          "b8 ms": r.latency ? formatInterval(r.latency.b8, 2) : r.latencyMs.b8,
+          "speed-up b1": speed ? marked(speed.b1, 1, "×") : ratio(fp32, r, "b1"),
+          "speed-up b8": speed ? marked(speed.b8, 1, "×") : ratio(fp32, r, "b8"),
+          "size MB": r.sizeBytes / 1e6,
+        };
+      }),
+      {
+        title: `${this.model} on ${this.dataset}` +
+          (c ? ` (${Math.round(c.level * 100)}% intervals; ≈ within noise)` : ""),
+        digits: 3,
+      },
     );
   }
 
@@ -120,6 +168,8 @@ export class DemoReport {
       createdAt: this.createdAt,
       ...(this.machine ? { machine: this.machine } : {}),
       results: this.results,
+      ...(this.comparison ? { comparison: this.comparison } : {}),
+      ...(this.run ? { run: this.run } : {}),
       ...this.extra,
     };
   }
@@ -129,9 +179,23 @@ export class DemoReport {
     const table = this.table();
     const figure = this.figure();
     return {
-      ...figure[JUPYTER_DISPLAY](),
-      "text/html": `${table.toHtml()}\n${figure.toHtml()}`,
+      "application/vnd.plotly.v1+json": figure.toJSON(),
+      "text/html": `${table.toHtml()}\n${figure.toNotebookHtml()}`,
       "text/plain": table.toString(),
     };
   }
+}
+
+/** An interval as text, prefixed `≈` when it contains `noise` (0 for a delta, 1 for a ratio). */
+function marked(interval: Interval, noise: number, unit = ""): string {
+  const text = noise === 1
+    ? `${interval.estimate.toFixed(2)}${unit} [${interval.low.toFixed(2)}, ${
+      interval.high.toFixed(2)
+    }]`
+    : formatInterval(interval);
+  return intervalContains(interval, noise) ? `≈ ${text}` : text;
+}
+
+function ratio(fp32: VariantResult | undefined, r: VariantResult, batch: "b1" | "b8"): string {
+  return fp32 ? `${(fp32.latencyMs[batch] / r.latencyMs[batch]).toFixed(2)}×` : "";
 }

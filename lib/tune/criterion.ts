@@ -11,7 +11,15 @@ import { TuneOptionsError } from "./errors.ts";
  * Allowed loss: `{ relative: 0.01 }` keeps accuracy ≥ 99% of FP32's; `{ absolute: 0.005 }`
  * keeps it ≥ FP32 − 0.005. A negative value demands a gain.
  */
-export type AccuracyCriterion = { relative: number } | { absolute: number };
+export type AccuracyCriterion = ({ relative: number } | { absolute: number }) & {
+  /**
+   * What must meet the threshold: `"estimate"` (default) the measured accuracy; `"lowerBound"`
+   * the lower bound of its 95% interval, FP32's accuracy plus the lower bound of the paired
+   * bootstrap delta (metric `accuracyLower` of `classifierEvaluator`), so a trial is accepted only
+   * when its loss is within the criterion beyond noise.
+   */
+  use?: "estimate" | "lowerBound";
+};
 
 /** The default criterion: at most 1% relative loss. */
 export const DEFAULT_CRITERION: AccuracyCriterion = { relative: 0.01 };
@@ -58,6 +66,33 @@ export function meetsCriterion(
 }
 
 /**
+ * The accuracy `criterion` judges: `metrics.accuracy`, or with `use: "lowerBound"` the metric
+ * `accuracyLower` (a {@link TuneOptionsError} if the evaluation function does not return it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { criterionAccuracy } from "./criterion.ts";
+ * const metrics = { accuracy: 0.8, accuracyLower: 0.78 };
+ * assert.equal(criterionAccuracy(metrics, { relative: 0.01 }), 0.8);
+ * assert.equal(criterionAccuracy(metrics, { relative: 0.01, use: "lowerBound" }), 0.78);
+ * ```
+ */
+export function criterionAccuracy(
+  metrics: { accuracy: number; accuracyLower?: number },
+  criterion: AccuracyCriterion,
+): number {
+  if (criterion.use !== "lowerBound") return metrics.accuracy;
+  if (typeof metrics.accuracyLower !== "number") {
+    throw new TuneOptionsError(
+      `criterion ${JSON.stringify(criterion)} judges the accuracy's lower bound, but the ` +
+        `evaluation function returned no accuracyLower: use classifierEvaluator, or return it.`,
+    );
+  }
+  return metrics.accuracyLower;
+}
+
+/**
  * The criterion in words, e.g. `"≤ 1% relative loss"`.
  *
  * @example
@@ -77,7 +112,8 @@ export function describeCriterion(criterion: AccuracyCriterion): string {
   const amount = kind === "relative"
     ? `${+(Math.abs(value) * 100).toPrecision(6)}%`
     : `${Math.abs(value)}`;
-  return value >= 0 ? `≤ ${amount} ${kind} loss` : `≥ ${amount} ${kind} gain`;
+  const bound = criterion.use === "lowerBound" ? " (interval's lower bound)" : "";
+  return (value >= 0 ? `≤ ${amount} ${kind} loss` : `≥ ${amount} ${kind} gain`) + bound;
 }
 
 /** Throws a {@link TuneOptionsError} unless `criterion` has one finite `relative` or `absolute`. */

@@ -9,7 +9,7 @@
 import type { Model } from "../onnx/mod.ts";
 import type { ProgressReporter } from "../progress/mod.ts";
 import type { Rng } from "../random/mod.ts";
-import { type AccuracyCriterion, meetsCriterion } from "./criterion.ts";
+import { type AccuracyCriterion, criterionAccuracy, meetsCriterion } from "./criterion.ts";
 import { forgetBytes, rememberBytes } from "./encoded.ts";
 import { TuneError } from "./errors.ts";
 import type { LatencyProbe } from "./latency.ts";
@@ -218,7 +218,11 @@ export class SearchLoop<C, X extends object = Record<never, never>, A = undefine
       latencyMs,
       sizeBytes: bytes.byteLength,
       seconds: (performance.now() - started) / 1000,
-      met: meetsCriterion(metrics.accuracy, this.baseline.accuracy, this.criterion),
+      met: meetsCriterion(
+        criterionAccuracy(metrics, this.criterion),
+        this.baseline.accuracy,
+        this.criterion,
+      ),
     } as SearchTrial<X>;
     this.#history.push(trial);
     this.#keys.add(this.space.key(config));

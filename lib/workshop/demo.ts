@@ -1,7 +1,14 @@
 import { type HubSettings, hubSettings } from "../hub/mod.ts";
 import { machineInfo } from "../bench/mod.ts";
-import { DEMO_DATASET, evaluateVariant, latencyProfile } from "../eval/mod.ts";
+import {
+  DEMO_DATASET,
+  evaluateVariant,
+  type EvaluationResult,
+  interleavedLatency,
+  latencyProfile,
+} from "../eval/mod.ts";
 import { DemoReport, writeReport } from "../report/mod.ts";
+import { compareVariants } from "../stats/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { quantizeWorkshopModel } from "./quantize_workshop_model.ts";
@@ -9,6 +16,9 @@ import { loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.
 import { join, relative } from "node:path";
 import { checkOutputDir, writeDirAtomic } from "../fs/mod.ts";
 import { checkModelChoice } from "./check_options.ts";
+
+/** Seed of the bootstrap intervals in the demo's report. */
+const BOOTSTRAP_SEED = 0;
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -47,6 +57,7 @@ export async function runDemo(
 ): Promise<{ report: DemoReport; paths: { json: string; html: string } }> {
   checkModelChoice(options);
   const outDir = await checkOutputDir(options.outDir ?? "out/demo");
+  const started = new Date();
   const workshop = workshopSettings({
     ...(options.modelId ? { modelId: options.modelId } : {}),
     ...(options.quick !== undefined ? { quick: options.quick } : {}),
@@ -76,6 +87,9 @@ export async function runDemo(
     dataset: DEMO_DATASET,
     machine: await machineInfo(),
   }).add(fp32.result);
+  const evaluations: Record<string, EvaluationResult> = { fp32: fp32.evaluation };
+  /** Where each variant is while the run builds (the report names where it will be). */
+  const builtPaths: Record<string, string> = { fp32: fp32.result.path! };
   await writeDirAtomic(outDir, async (tmp) => {
     for (const approach of ["dynamic", "static"] as const) {
       const int8 = await quantizeWorkshopModel({
@@ -90,6 +104,7 @@ export async function runDemo(
         loaders,
       });
       if (int8.tuning) report.extra.tuner = int8.tuning.toJSON();
+      const final = join(outDir, `int8-${approach}`);
       const evaluated = await evaluateVariant({
         name: `int8-${approach}`,
         path: int8.path,
@@ -98,16 +113,42 @@ export async function runDemo(
         reference: fp32.evaluation,
         latency: latencyProfile(workshop.quick),
         progress: options.progress,
-        details: {
-          quantized: int8.report.counts,
-          seconds: int8.seconds,
-          dir: join(outDir, `int8-${approach}`),
-        },
+        details: { quantized: int8.report.counts, seconds: int8.seconds, dir: final },
       });
-      // The model is scored where it is built; the report names where it will be.
-      const final = join(outDir, `int8-${approach}`);
       report.add({ ...evaluated.result, path: join(final, relative(int8.dir, int8.path)) });
+      evaluations[evaluated.result.name] = evaluated.evaluation;
+      builtPaths[evaluated.result.name] = int8.path;
     }
+    report.comparison = compareVariants({
+      labels: fp32.evaluation.labels,
+      numLabels: fp32.evaluation.numLabels,
+      reference: { name: "fp32", logits: fp32.evaluation.logits },
+      candidates: report.results.slice(1).map((r) => ({
+        name: r.name,
+        logits: evaluations[r.name].logits,
+      })),
+      texts: data.rows,
+      seed: BOOTSTRAP_SEED,
+    });
+    const latency = await interleavedLatency({
+      variants: report.results.map((r) => ({ name: r.name, path: builtPaths[r.name] })),
+      vocabSize: model.config.vocabSize,
+      measure: latencyProfile(workshop.quick),
+    });
+    for (const r of report.results) {
+      const { b1, b8, speedup } = latency.find((l) => l.name === r.name)!;
+      r.latency = { b1, b8, ...(speedup ? { speedup } : {}) };
+    }
+    report.run = {
+      command: "deno task demo",
+      model: workshop.modelId,
+      revision: model.revision,
+      profile: workshop.quick ? "quick (WORKSHOP_QUICK=1)" : "full",
+      "bootstrap seed": BOOTSTRAP_SEED,
+      "latency runs": "interleaved, batch 1 and 8 × sequence 128",
+      started: started.toISOString(),
+      "seconds": Math.round((Date.now() - started.getTime()) / 100) / 10,
+    };
     await writeReport(report, { dir: tmp });
   });
   return {

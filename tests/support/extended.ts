@@ -1,7 +1,7 @@
 /**
  * The *extended* tests: those that need something a fresh clone does not have — the full hub
  * mirror (`../shared/hub`: trained stand-ins, their PyTorch reference logits, all of MRPC),
- * Jupyter, or Debian's ONNX backend test data. Without it they are reported as ignored, with the
+ * Jupyter, headless Chromium, or Debian's ONNX backend test data. Without it they are reported as ignored, with the
  * reason and the fix in the test's name; with `WORKSHOP_REQUIRE_EXTENDED=1` (set by `.ci/run`)
  * they fail instead, so CI never silently stops testing them.
  *
@@ -53,6 +53,13 @@ export const ONNX_TESTDATA: Requirement = {
   what: "ONNX's backend test data (/usr/share/libonnx-testdata)",
   available: existsSync("/usr/share/libonnx-testdata/data/node"),
   fix: "apt-get install libonnx-testdata",
+};
+
+/** Headless Chromium (Debian's `chromium`), to check that pages and notebooks render. */
+export const CHROMIUM: Requirement = {
+  what: "headless Chromium (chromium)",
+  available: onPath("chromium"),
+  fix: "apt install chromium",
 };
 
 /**
@@ -110,5 +117,40 @@ export function extendedTest(
     });
   } else {
     Deno.test({ name: `${name} ${skipNote(missing)}`, ignore: true, fn });
+  }
+}
+
+/**
+ * Runs `fn` as a step of `t` when `needs` are all there; otherwise an ignored step named with
+ * {@link skipNote}, or — under `WORKSHOP_REQUIRE_EXTENDED=1` — a step that fails naming what is
+ * missing. For a check that adds to a test whose own requirements are met (e.g. rendering the
+ * notebook a test just executed).
+ *
+ * @example
+ * ```ts ignore
+ * import { CHROMIUM, extendedStep } from "./extended.ts";
+ * Deno.test("notebook", async (t) => {
+ *   await extendedStep(t, "renders in Chromium", CHROMIUM, async () => {});
+ * });
+ * ```
+ */
+export async function extendedStep(
+  t: Deno.TestContext,
+  name: string,
+  needs: Requirement | Requirement[],
+  fn: (t: Deno.TestContext) => void | Promise<void>,
+): Promise<void> {
+  const missing = missingRequirement(needs);
+  if (!missing) {
+    await t.step(name, fn);
+  } else if (extendedRequired()) {
+    await t.step(name, () => {
+      throw new Error(
+        `${name}: needs ${missing.what}, which is missing, and WORKSHOP_REQUIRE_EXTENDED=1 ` +
+          `forbids skipping it: ${missing.fix}`,
+      );
+    });
+  } else {
+    await t.step({ name: `${name} ${skipNote(missing)}`, ignore: true, fn });
   }
 }

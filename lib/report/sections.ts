@@ -1,0 +1,193 @@
+import { escapeHtml } from "../display/html.ts";
+import { Figure } from "../display/figure.ts";
+import { Table } from "../display/table.ts";
+import { agreementFigure, comparisonTable, fragileTable, marginShiftFigure } from "../stats/mod.ts";
+import type { DemoReport } from "./demo_report.ts";
+
+/**
+ * One section of a report page: an anchor id, a heading and a function that renders its HTML
+ * from the report, or returns undefined when the report holds nothing for it (the section is
+ * then left out). A new section is one more of these in the list given to `reportHtml`.
+ */
+export interface ReportSection {
+  id: string;
+  title: string;
+  render(report: DemoReport): string | undefined;
+}
+
+/** Results per variant (intervals, speed-up, size) and the summary chart. */
+export const SUMMARY_SECTION: ReportSection = {
+  id: "summary",
+  title: "Results",
+  render: (report) =>
+    report.results.length === 0
+      ? undefined
+      : `${report.table().toHtml()}\n${report.figure().toHtmlDiv("summary-plot")}`,
+};
+
+/** Paired bootstrap intervals, deltas to FP32, exact McNemar tests, flips per variant. */
+export const STATISTICS_SECTION: ReportSection = {
+  id: "statistics",
+  title: "Is the difference more than noise?",
+  render: (report) => {
+    const c = report.comparison;
+    if (!c) return undefined;
+    const pct = Math.round(c.level * 100);
+    return `<p>Intervals are ${pct}% percentile-bootstrap intervals over the ${c.rows} pairs ` +
+      `(${c.resamples} paired resamples, seed ${c.seed}); Δ is the variant minus ` +
+      `${escapeHtml(c.reference)} on the same resampled pairs. McNemar's exact test counts only ` +
+      `the pairs exactly one of the two models gets right. A Δ interval that contains 0 is ` +
+      `<em>within noise</em>.</p>\n${comparisonTable(c).toHtml()}`;
+  },
+};
+
+/** `confusion[actual][predicted]` of every variant, side by side. */
+export const CONFUSION_SECTION: ReportSection = {
+  id: "confusion",
+  title: "Confusion matrices",
+  render: (report) => {
+    const withMatrix = report.results.filter((r) => r.confusion);
+    if (withMatrix.length === 0) return undefined;
+    return `<div class="grid">${
+      withMatrix.map((r) =>
+        new Table(
+          r.confusion!.map((row, actual) => ({
+            "actual \\ predicted": String(actual),
+            ...Object.fromEntries(row.map((v, p) => [String(p), v])),
+          })),
+          { title: r.name },
+        ).toHtml()
+      ).join("\n")
+    }</div>`;
+  },
+};
+
+/** Which pairs flip, agreement between variants, margin shifts and the most fragile pairs. */
+export const FLIPS_SECTION: ReportSection = {
+  id: "flips",
+  title: "Which pairs changed?",
+  render: (report) => {
+    const c = report.comparison;
+    if (!c) return undefined;
+    const flipped = new Table(
+      Object.entries(c.candidates).map(([name, v]) => ({
+        variant: name,
+        flips: v.flipped.length,
+        "now right": v.fixed,
+        "now wrong": v.broken,
+        rows: v.flipped.slice(0, 40).join(", ") + (v.flipped.length > 40 ? ", …" : ""),
+      })),
+      { title: `Pairs whose prediction differs from ${c.reference}` },
+    );
+    return [
+      flipped.toHtml(),
+      `<div class="grid">${agreementFigure(c).toHtmlDiv("agreement-plot")}${
+        marginShiftFigure(c).toHtmlDiv("margin-plot")
+      }</div>`,
+      fragileTable(c).toHtml(),
+    ].join("\n");
+  },
+};
+
+interface TunerJson {
+  message?: string;
+  threshold?: number;
+  baseline?: { accuracy: number };
+  history?: {
+    index: number;
+    phase: string;
+    accuracy: number;
+    f1?: number;
+    latencyMs?: number;
+    sizeBytes: number;
+    quantizedNodes: number;
+    fallbackNodes: string[];
+    met: boolean;
+  }[];
+}
+
+/** The accuracy-driven tuner's trials (from `report.extra.tuner`, a `TuneResult`'s JSON). */
+export const TUNER_SECTION: ReportSection = {
+  id: "tuner",
+  title: "Tuner history",
+  render: (report) => {
+    const tuner = report.extra.tuner as TunerJson | undefined;
+    if (!tuner?.history?.length) return undefined;
+    const history = tuner.history;
+    const table = new Table(
+      history.map((t) => ({
+        trial: t.index,
+        phase: t.phase,
+        accuracy: t.accuracy,
+        f1: t.f1,
+        "latency ms": t.latencyMs,
+        "quantized nodes": t.quantizedNodes,
+        "FP32 fallback": t.fallbackNodes.length,
+        "size MB": t.sizeBytes / 1e6,
+        met: t.met ? "yes" : "no",
+      })),
+      { title: tuner.message, digits: 4 },
+    );
+    const x = [-0.5, history.length - 0.5];
+    const line = (y: number | undefined, name: string, dash: string) =>
+      y === undefined
+        ? []
+        : [{ type: "scatter", mode: "lines", x, y: [y, y], name, line: { dash } }];
+    const figure = new Figure([
+      {
+        type: "scatter",
+        mode: "lines+markers",
+        x: history.map((t) => t.index),
+        y: history.map((t) => t.accuracy),
+        text: history.map((t) => t.phase),
+        name: "trial accuracy",
+      },
+      ...line(tuner.baseline?.accuracy, "FP32", "dot"),
+      ...line(tuner.threshold, "threshold", "dash"),
+    ], {
+      title: { text: "Accuracy of each trial" },
+      xaxis: { title: { text: "trial" } },
+      yaxis: { title: { text: "accuracy" } },
+      height: 340,
+    });
+    return `${table.toHtml()}\n${figure.toHtmlDiv("tuner-plot")}`;
+  },
+};
+
+/** The machine and the run: CPU, ISA, versions, the command and its settings. */
+export const RUN_SECTION: ReportSection = {
+  id: "run",
+  title: "Machine and run",
+  render: (report) => {
+    const rows: Record<string, string>[] = [
+      { item: "model", value: report.model },
+      { item: "dataset", value: report.dataset },
+      { item: "written", value: report.createdAt },
+    ];
+    const m = report.machine;
+    if (m) {
+      rows.push(
+        { item: "CPU", value: `${m.cpu} (${m.cores} cores, ${m.arch})` },
+        { item: "ISA", value: m.isa.join(" ") || "none of interest" },
+        { item: "memory", value: `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB` },
+        { item: "OS", value: m.os },
+        { item: "Deno", value: m.deno },
+        { item: "ONNX Runtime", value: m.onnxruntime },
+      );
+    }
+    for (const [item, value] of Object.entries(report.run ?? {})) {
+      if (value !== undefined) rows.push({ item, value: String(value) });
+    }
+    return new Table(rows, { title: "Manifest" }).toHtml();
+  },
+};
+
+/** The sections of the demo's page, in order. */
+export const DEFAULT_REPORT_SECTIONS: readonly ReportSection[] = [
+  SUMMARY_SECTION,
+  STATISTICS_SECTION,
+  CONFUSION_SECTION,
+  FLIPS_SECTION,
+  TUNER_SECTION,
+  RUN_SECTION,
+];
