@@ -1,5 +1,5 @@
 import { escapeHtml, JUPYTER_DISPLAY, type MimeBundle } from "./html.ts";
-import { claimPlotlyEmbedding, PLOTLY_READY_EVENT, plotlyScriptTag } from "./plotly_library.ts";
+import { PLOTLY_READY_EVENT, plotlyLoaderTag, plotlyScriptTag } from "./plotly_library.ts";
 
 export { PLOTLY_VERSION } from "./plotly_library.ts";
 
@@ -46,13 +46,19 @@ export class Figure {
     return `<div id="${escapeHtml(id)}" class="plot"></div>
 <script>(function () {
   var id = ${JSON.stringify(id)}, spec = ${spec};
-  function draw() { window.Plotly.newPlot(id, spec.data, spec.layout, { responsive: true }); }
+  function draw() {
+    var div = document.getElementById(id);
+    if (div) div.textContent = "";
+    window.Plotly.newPlot(id, spec.data, spec.layout, { responsive: true });
+  }
   if (window.Plotly) { draw(); return; }
   window.addEventListener(${ready}, draw, { once: true });
   window.addEventListener("load", function () {
     var div = document.getElementById(id);
-    if (!window.Plotly && div) div.textContent = "This chart needs plotly.js, which the first " +
-      "chart of the kernel session carries: run the notebook from the top to see it.";
+    if (!window.Plotly && !window.__workshopPlotlyLoading && div) {
+      div.textContent = "This chart needs plotly.js, which every chart of the kit carries: " +
+        "re-run its cell (or trust the notebook) to see it.";
+    }
   });
 })();</script>`;
   }
@@ -63,11 +69,11 @@ export class Figure {
   }
 
   /**
-   * The HTML of a notebook output: the chart, preceded by plotly.js in the first figure output
-   * of the kernel session only (see `claimPlotlyEmbedding`).
+   * The HTML of a notebook output: plotly.js's compressed loader (see `plotlyLoaderTag`), then the
+   * chart, so every output draws on its own, offline.
    */
   toNotebookHtml(): string {
-    return claimPlotlyEmbedding() ? this.toHtml() : this.toHtmlDiv();
+    return `${plotlyLoaderTag()}\n${this.toHtmlDiv()}`;
   }
 
   /** Rich output for Deno's Jupyter kernel. */
