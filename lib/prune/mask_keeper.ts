@@ -54,11 +54,12 @@ export class MaskKeeper {
     }
   }
 
-  /** Multiplies every masked weight of `model` by its mask. */
+  /** Multiplies every masked weight of `model` by its mask (pruned entries become +0). */
   apply(model: TfDistilBert): void {
     for (const [name, floats] of this.#floats) {
       const v = model.variable(name);
-      tf.tidy(() => v.assign(tf.mul(v, tf.tensor(floats, v.shape)) as Tensor));
+      // + 0 turns the −0 of a negative weight times 0 into +0 (exact zeros, all bits clear).
+      tf.tidy(() => v.assign(tf.add(tf.mul(v, tf.tensor(floats, v.shape)), 0) as Tensor));
     }
   }
 
