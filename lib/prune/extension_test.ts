@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomDistilBertWeights } from "../model/random.ts";
 import type { WeightMap } from "../model/weights.ts";
+import { distill } from "../distill/distill.ts";
 import { QatQuantizer } from "../qat/quantizer.ts";
 import { trainQat } from "../qat/train_qat.ts";
 import { readCheckpoint } from "../train/checkpoint.ts";
@@ -132,6 +133,24 @@ Deno.test("pattern lock survives quantization-aware training (trainQat with the 
   });
   assert.equal(watch.seen.length, 20);
   watch.seen.forEach((w, i) => assertZeros(masks, w, `QAT update ${i + 1}`));
+});
+
+Deno.test("pattern lock survives distillation (distill with train.extensions)", async () => {
+  const masks = halfMask();
+  await withModel(async (model) => {
+    const teacherLogits = Float32Array.from(
+      { length: 2 * DATA.labels.length },
+      (_, i) => (i % 3) - 1,
+    );
+    const r = await distill(model, DATA, {
+      teacherLogits,
+      temperature: 2,
+      alpha: 0.5,
+      train: { ...BASE, epochs: 2, extensions: [patternLock(masks)] },
+    });
+    assert.equal(r.steps, 10);
+    assertZeros(masks, model.toWeightMap(), "after distillation");
+  });
 });
 
 Deno.test("masksFromWeights locks the pattern a pruned model already has", async () => {
