@@ -5,6 +5,7 @@
  * quantize --help` lists the imported strategy.
  */
 import assert from "node:assert/strict";
+import { extendedTest, MIRROR } from "./support/extended.ts";
 import { MINI_DIR, standinMrpc } from "./support/mrpc.ts";
 import { runTask } from "./support/run_task.ts";
 import { tailFirstStrategy } from "./support/tail_first_strategy.ts";
@@ -28,52 +29,60 @@ const session = { intraOpThreads: 2 };
 const evaluate = classifierEvaluator({ batches: validation.batches.slice(0, 8), session });
 const base = { model, evaluate, session, latency: false as const, progress: false as const };
 
-Deno.test("a strategy registered outside lib/ runs its proposals in order on the stand-in", async () => {
-  assert.deepEqual(TUNE_STRATEGIES.names(), ["basic", "random", "tail-first"]);
-  const result = await tune({
-    ...base,
-    approach: "dynamic",
-    strategy: "tail-first",
-    criterion: { relative: -0.5 }, // unreachable: every proposal runs
-  });
-  console.log(result.toString());
-  assert.equal(result.strategy, "tail-first");
-  assert.equal(result.stopReason, "exhausted");
-  const blocks = [...new Set(result.history.at(-1)!.config.fallback)];
-  assert.ok(blocks.length >= 3, `blocks ${blocks}`);
-  // The history is exactly what the strategy proposed, in its order, with its phase names.
-  assert.deepEqual(
-    result.history.map((t) => `${t.phase}:${t.config.fallback.join("+")}`),
-    tailFirstStrategy.proposed,
-  );
-  assert.equal(result.history.length, blocks.length + 1);
-  assert.equal(result.history[0].phase, "quantize-all");
-  assert.deepEqual(result.history[1].config.fallback, ["classifier"], "the head falls back first");
-  assert.ok(result.history.slice(1).every((t) => t.phase === "tail-fallback"));
-  for (let i = 2; i < result.history.length; i++) {
-    const [prev, next] = [result.history[i - 1], result.history[i]];
-    assert.deepEqual(next.config.fallback.slice(0, -1), prev.config.fallback);
-    assert.ok(next.fallbackNodes.length > prev.fallbackNodes.length);
-    assert.ok(next.quantizedNodes < prev.quantizedNodes);
-  }
-  // Real results: INT8 models, scored on real pairs, the best one re-scores the same.
-  assert.ok(result.baseline.accuracy > 0.6 && result.baseline.accuracy < 0.8);
-  for (const t of result.history) {
-    assert.ok(t.accuracy > 0.5 && t.accuracy <= 1, `${t.index}: ${t.accuracy}`);
-    assert.ok(t.sizeBytes < result.baseline.sizeBytes);
-    assert.ok(Math.abs(t.accuracy - result.baseline.accuracy) < 0.05, `${t.accuracy}`);
-  }
-  assert.ok(result.history[0].quantizedNodes >= 20);
-  assert.equal((await evaluate(result.model)).accuracy, result.best.accuracy);
-  assert.equal(result.report.counts.quantized, result.best.quantizedNodes);
+extendedTest(
+  "a strategy registered outside lib/ runs its proposals in order on the stand-in",
+  MIRROR,
+  async () => {
+    assert.deepEqual(TUNE_STRATEGIES.names(), ["basic", "random", "tail-first"]);
+    const result = await tune({
+      ...base,
+      approach: "dynamic",
+      strategy: "tail-first",
+      criterion: { relative: -0.5 }, // unreachable: every proposal runs
+    });
+    console.log(result.toString());
+    assert.equal(result.strategy, "tail-first");
+    assert.equal(result.stopReason, "exhausted");
+    const blocks = [...new Set(result.history.at(-1)!.config.fallback)];
+    assert.ok(blocks.length >= 3, `blocks ${blocks}`);
+    // The history is exactly what the strategy proposed, in its order, with its phase names.
+    assert.deepEqual(
+      result.history.map((t) => `${t.phase}:${t.config.fallback.join("+")}`),
+      tailFirstStrategy.proposed,
+    );
+    assert.equal(result.history.length, blocks.length + 1);
+    assert.equal(result.history[0].phase, "quantize-all");
+    assert.deepEqual(
+      result.history[1].config.fallback,
+      ["classifier"],
+      "the head falls back first",
+    );
+    assert.ok(result.history.slice(1).every((t) => t.phase === "tail-fallback"));
+    for (let i = 2; i < result.history.length; i++) {
+      const [prev, next] = [result.history[i - 1], result.history[i]];
+      assert.deepEqual(next.config.fallback.slice(0, -1), prev.config.fallback);
+      assert.ok(next.fallbackNodes.length > prev.fallbackNodes.length);
+      assert.ok(next.quantizedNodes < prev.quantizedNodes);
+    }
+    // Real results: INT8 models, scored on real pairs, the best one re-scores the same.
+    assert.ok(result.baseline.accuracy > 0.6 && result.baseline.accuracy < 0.8);
+    for (const t of result.history) {
+      assert.ok(t.accuracy > 0.5 && t.accuracy <= 1, `${t.index}: ${t.accuracy}`);
+      assert.ok(t.sizeBytes < result.baseline.sizeBytes);
+      assert.ok(Math.abs(t.accuracy - result.baseline.accuracy) < 0.05, `${t.accuracy}`);
+    }
+    assert.ok(result.history[0].quantizedNodes >= 20);
+    assert.equal((await evaluate(result.model)).accuracy, result.best.accuracy);
+    assert.equal(result.report.counts.quantized, result.best.quantizedNodes);
 
-  // Under the usual 1% criterion the stand-in passes at once: the strategy stops there.
-  const quick = await tune({ ...base, approach: "dynamic", strategy: "tail-first" });
-  assert.equal(quick.met, true, quick.message);
-  assert.deepEqual(tailFirstStrategy.proposed, ["quantize-all:"]);
-  assert.equal(quick.history.length, 1);
-  assert.equal(quick.best.accuracy, result.history[0].accuracy, "same config, same accuracy");
-});
+    // Under the usual 1% criterion the stand-in passes at once: the strategy stops there.
+    const quick = await tune({ ...base, approach: "dynamic", strategy: "tail-first" });
+    assert.equal(quick.met, true, quick.message);
+    assert.deepEqual(tailFirstStrategy.proposed, ["quantize-all:"]);
+    assert.equal(quick.history.length, 1);
+    assert.equal(quick.best.accuracy, result.history[0].accuracy, "same config, same accuracy");
+  },
+);
 
 Deno.test("a sensitivity measure registered outside lib/ orders the basic strategy's fallbacks", async () => {
   const measured: string[] = [];

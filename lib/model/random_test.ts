@@ -84,14 +84,12 @@ Deno.test("buildDistilBert runs in ORT with logits [batch, numLabels]", async ()
   assert.deepEqual(encodeModel(buildDistilBert(config, { seed: 5 })), encodeModel(model));
 });
 
-Deno.test("full-size DistilBERT-base builds and encodes in a few seconds", () => {
-  const start = performance.now();
+Deno.test("full-size DistilBERT-base builds and encodes with the base model's parameter count", () => {
+  // How long it takes is the bench's business (deno task bench), not a test's.
   const model = buildDistilBert(DISTILBERT_BASE, { seed: 0 });
   const bytes = encodeModel(model);
-  const seconds = (performance.now() - start) / 1000;
   const weights = model.graph.initializers.filter((t) => !t.name.startsWith("/"));
   const parameters = weights.reduce((n, t) => n + t.data.length, 0);
   assert.equal(parameters, 66_955_010); // distilbert-base-uncased + classification head
   assert.ok(bytes.byteLength > 4 * parameters && bytes.byteLength < 4 * parameters + 2_000_000);
-  assert.ok(seconds < 15, `build + encode took ${seconds.toFixed(1)} s`);
 });

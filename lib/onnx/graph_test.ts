@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { defaultHubMirrorDir } from "../../tests/support/hub_server.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
+import { mirrorRepoDir, STANDINS } from "../../tests/support/mirror.ts";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import {
   attr,
@@ -20,34 +22,42 @@ import {
   UniqueNames,
 } from "./mod.ts";
 
-const HUB = Deno.env.get("HUB_MIRROR_DIR") ??
-  fileURLToPath(new URL("../../../shared/hub", import.meta.url));
-const MINI_ONNX = join(HUB, "standin/distilbert-mini-uncased-mrpc/resolve/main/onnx/model.onnx");
+/** A model of the test hub: the mirror's mini stand-in, or the repo's fixture model without it. */
+const ANY_ONNX = join(mirrorRepoDir(STANDINS.mini), "onnx", "model.onnx");
+/** The mirror stand-in's torch export (tests that read it need the full mirror). */
+const MINI_ONNX = join(
+  defaultHubMirrorDir(),
+  "standin/distilbert-mini-uncased-mrpc/resolve/main/onnx/model.onnx",
+);
 
-Deno.test("GraphIndex finds producers, consumers and constants in the torch export", async () => {
-  const { graph } = await readModel(MINI_ONNX);
-  const index = new GraphIndex(graph);
-  const q = "/distilbert/transformer/layer.0/attention/q_lin/MatMul";
-  const qNode = graph.nodes.find((n) => n.name === q)!;
-  const weight = index.constant(qNode.inputs[1])!;
-  assert.deepEqual(weight.dims, [256, 256]);
-  assert.equal(index.producer(qNode.outputs[0]), qNode);
-  assert.deepEqual(index.consumers(qNode.outputs[0]).map((n) => n.opType), ["Add"]);
-  // The embedding LayerNorm output feeds the attention projections and the residual Add.
-  const ln = "/distilbert/embeddings/LayerNorm/Add_1_output_0";
-  const ops = index.consumers(ln).map((n) => n.opType).sort();
-  assert.deepEqual(ops, ["Add", "MatMul", "MatMul", "MatMul", "Shape", "Shape"]);
-  assert.equal(index.producer("input_ids"), undefined);
-  assert.equal(index.isGraphInput("input_ids"), true);
-  assert.equal(index.isGraphOutput("logits"), true);
-  assert.equal(index.valueInfo("logits")?.elemType, DataType.FLOAT);
-  // A Constant node's tensor counts as a constant too.
-  const eps = index.constant("/distilbert/embeddings/LayerNorm/Constant_1_output_0")!;
-  assert.ok(Math.abs((eps.data as Float32Array)[0] - 1e-12) < 1e-18);
-});
+extendedTest(
+  "GraphIndex finds producers, consumers and constants in the torch export",
+  MIRROR,
+  async () => {
+    const { graph } = await readModel(MINI_ONNX);
+    const index = new GraphIndex(graph);
+    const q = "/distilbert/transformer/layer.0/attention/q_lin/MatMul";
+    const qNode = graph.nodes.find((n) => n.name === q)!;
+    const weight = index.constant(qNode.inputs[1])!;
+    assert.deepEqual(weight.dims, [256, 256]);
+    assert.equal(index.producer(qNode.outputs[0]), qNode);
+    assert.deepEqual(index.consumers(qNode.outputs[0]).map((n) => n.opType), ["Add"]);
+    // The embedding LayerNorm output feeds the attention projections and the residual Add.
+    const ln = "/distilbert/embeddings/LayerNorm/Add_1_output_0";
+    const ops = index.consumers(ln).map((n) => n.opType).sort();
+    assert.deepEqual(ops, ["Add", "MatMul", "MatMul", "MatMul", "Shape", "Shape"]);
+    assert.equal(index.producer("input_ids"), undefined);
+    assert.equal(index.isGraphInput("input_ids"), true);
+    assert.equal(index.isGraphOutput("logits"), true);
+    assert.equal(index.valueInfo("logits")?.elemType, DataType.FLOAT);
+    // A Constant node's tensor counts as a constant too.
+    const eps = index.constant("/distilbert/embeddings/LayerNorm/Constant_1_output_0")!;
+    assert.ok(Math.abs((eps.data as Float32Array)[0] - 1e-12) < 1e-18);
+  },
+);
 
 Deno.test("topologicalSort restores a shuffled graph that ORT then runs", async () => {
-  const model = await readModel(MINI_ONNX);
+  const model = await readModel(ANY_ONNX);
   const original = model.graph.nodes.map((n) => n.name);
   const shuffled = cloneModel(model, { shareTensorData: true });
   shuffled.graph.nodes.reverse();
@@ -81,20 +91,24 @@ Deno.test("topologicalSort names a node on a cycle", () => {
   });
 });
 
-Deno.test("removeDeadNodes keeps the torch export whole and drops a dead branch", async () => {
-  const model = await readModel(MINI_ONNX);
-  const graph = cloneModel(model, { shareTensorData: true }).graph;
-  assert.deepEqual(removeDeadNodes(graph), { nodes: 0, initializers: 0, valueInfo: 0 });
-  const b = new GraphBuilder(graph);
-  const dead = b.scope("/dead");
-  const w = b.initializer("dead.weight", DataType.FLOAT, [256, 4]);
-  const y = dead.op("MatMul", ["/distilbert/embeddings/LayerNorm/Add_1_output_0", w]);
-  dead.op("Relu", [y]);
-  assert.equal(graph.nodes.length, 429);
-  assert.deepEqual(removeDeadNodes(graph), { nodes: 2, initializers: 1, valueInfo: 0 });
-  assert.equal(graph.nodes.length, 427);
-  assert.equal(graph.initializers.length, 72);
-});
+extendedTest(
+  "removeDeadNodes keeps the torch export whole and drops a dead branch",
+  MIRROR,
+  async () => {
+    const model = await readModel(MINI_ONNX);
+    const graph = cloneModel(model, { shareTensorData: true }).graph;
+    assert.deepEqual(removeDeadNodes(graph), { nodes: 0, initializers: 0, valueInfo: 0 });
+    const b = new GraphBuilder(graph);
+    const dead = b.scope("/dead");
+    const w = b.initializer("dead.weight", DataType.FLOAT, [256, 4]);
+    const y = dead.op("MatMul", ["/distilbert/embeddings/LayerNorm/Add_1_output_0", w]);
+    dead.op("Relu", [y]);
+    assert.equal(graph.nodes.length, 429);
+    assert.deepEqual(removeDeadNodes(graph), { nodes: 2, initializers: 1, valueInfo: 0 });
+    assert.equal(graph.nodes.length, 427);
+    assert.equal(graph.initializers.length, 72);
+  },
+);
 
 Deno.test("replaceUses rewires consumers; graph outputs only when asked", () => {
   const b = new GraphBuilder();
@@ -150,19 +164,23 @@ Deno.test("GraphBuilder scopes names, renames outputs and validates the graph", 
   assert.throws(() => dup.input("x", DataType.FLOAT, [1]), /already used/);
 });
 
-Deno.test("UniqueNames reserves a graph's names and counts past taken ones", async () => {
-  const { graph } = await readModel(MINI_ONNX);
-  const names = new UniqueNames(graph);
-  assert.equal(names.has("distilbert.embeddings.word_embeddings.weight"), true);
-  const add = "/distilbert/embeddings/LayerNorm/Add";
-  assert.equal(names.has(add) && names.has(`${add}_1`), true);
-  assert.equal(names.next(add), `${add}_2`);
-  assert.equal(names.next(add), `${add}_3`);
-  assert.equal(names.next("/distilbert/embeddings/Add"), "/distilbert/embeddings/Add_1");
-  assert.equal(names.next("fresh"), "fresh");
-});
+extendedTest(
+  "UniqueNames reserves a graph's names and counts past taken ones",
+  MIRROR,
+  async () => {
+    const { graph } = await readModel(MINI_ONNX);
+    const names = new UniqueNames(graph);
+    assert.equal(names.has("distilbert.embeddings.word_embeddings.weight"), true);
+    const add = "/distilbert/embeddings/LayerNorm/Add";
+    assert.equal(names.has(add) && names.has(`${add}_1`), true);
+    assert.equal(names.next(add), `${add}_2`);
+    assert.equal(names.next(add), `${add}_3`);
+    assert.equal(names.next("/distilbert/embeddings/Add"), "/distilbert/embeddings/Add_1");
+    assert.equal(names.next("fresh"), "fresh");
+  },
+);
 
-Deno.test("getAttribute checks kinds and graphStats counts ops and bytes", async () => {
+extendedTest("getAttribute checks kinds and graphStats counts ops and bytes", MIRROR, async () => {
   const model = await readModel(MINI_ONNX);
   const transpose = model.graph.nodes.find((n) => n.opType === "Transpose")!;
   assert.deepEqual(getAttribute(transpose, "perm", "ints"), [0, 2, 1, 3]);
@@ -182,7 +200,7 @@ Deno.test("getAttribute checks kinds and graphStats counts ops and bytes", async
 });
 
 Deno.test("cloneModel copies or shares tensor data as asked", async () => {
-  const model = await readModel(MINI_ONNX);
+  const model = await readModel(ANY_ONNX);
   const deep = cloneModel(model);
   const shared = cloneModel(model, { shareTensorData: true });
   const first = model.graph.initializers[0];

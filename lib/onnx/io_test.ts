@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { defaultHubMirrorDir } from "../../tests/support/hub_server.ts";
+import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
+import { mirrorRepoDir, STANDINS } from "../../tests/support/mirror.ts";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import {
   attr,
@@ -20,9 +22,13 @@ import {
 } from "./mod.ts";
 import { onnx } from "./_proto.ts";
 
-const HUB = Deno.env.get("HUB_MIRROR_DIR") ??
-  fileURLToPath(new URL("../../../shared/hub", import.meta.url));
-const MINI_ONNX = join(HUB, "standin/distilbert-mini-uncased-mrpc/resolve/main/onnx/model.onnx");
+/** A model of the test hub: the mirror's mini stand-in, or the repo's fixture model without it. */
+const ANY_ONNX = join(mirrorRepoDir(STANDINS.mini), "onnx", "model.onnx");
+/** The mirror stand-in's torch export (tests that read it need the full mirror). */
+const MINI_ONNX = join(
+  defaultHubMirrorDir(),
+  "standin/distilbert-mini-uncased-mrpc/resolve/main/onnx/model.onnx",
+);
 
 /** input_ids of two MRPC-like sequences, the second padded. */
 const IDS = [
@@ -45,7 +51,7 @@ async function runLogits(session: ort.InferenceSession): Promise<Float32Array> {
   return out.logits.data as Float32Array;
 }
 
-Deno.test("readModel decodes the mirror's torch export", async () => {
+extendedTest("readModel decodes the mirror's torch export", MIRROR, async () => {
   const model = await readModel(MINI_ONNX);
   assert.equal(model.irVersion, 7);
   assert.deepEqual(model.opsetImports, [{ domain: "", version: 14 }]);
@@ -73,7 +79,7 @@ Deno.test("readModel decodes the mirror's torch export", async () => {
 });
 
 Deno.test("raw_data at unaligned offsets is copied and read correctly", async () => {
-  const bytes = await Deno.readFile(MINI_ONNX);
+  const bytes = await Deno.readFile(ANY_ONNX);
   const proto = onnx.ModelProto.decode(bytes);
   const raw = proto.graph!.initializer!.find((t) =>
     t.dataType === DataType.FLOAT && t.rawData!.byteOffset % 4 !== 0
@@ -88,28 +94,32 @@ Deno.test("raw_data at unaligned offsets is copied and read correctly", async ()
   }
 });
 
-Deno.test("decode → encode → write round trip runs in ORT with identical logits", async () => {
-  const model = await readModel(MINI_ONNX);
-  const encoded = encodeModel(model);
-  assert.deepEqual(decodeModel(encoded), model);
-  // Same content, same size give or take protobuf field details.
-  const original = (await Deno.stat(MINI_ONNX)).size;
-  assert.ok(Math.abs(encoded.byteLength - original) < 0.01 * original);
-  const dir = await Deno.makeTempDir();
-  const path = join(dir, "model.onnx");
-  const result = await writeModel(path, model);
-  assert.equal(result.modelBytes, encoded.byteLength);
-  assert.equal(result.externalDataPath, undefined);
-  const [want, got] = await Promise.all([
-    ort.InferenceSession.create(MINI_ONNX).then(runLogits),
-    ort.InferenceSession.create(path).then(runLogits),
-  ]);
-  assert.equal(got.length, 4);
-  assert.deepEqual(got, want);
-  await Deno.remove(dir, { recursive: true });
-});
+extendedTest(
+  "decode → encode → write round trip runs in ORT with identical logits",
+  MIRROR,
+  async () => {
+    const model = await readModel(MINI_ONNX);
+    const encoded = encodeModel(model);
+    assert.deepEqual(decodeModel(encoded), model);
+    // Same content, same size give or take protobuf field details.
+    const original = (await Deno.stat(MINI_ONNX)).size;
+    assert.ok(Math.abs(encoded.byteLength - original) < 0.01 * original);
+    const dir = await Deno.makeTempDir();
+    const path = join(dir, "model.onnx");
+    const result = await writeModel(path, model);
+    assert.equal(result.modelBytes, encoded.byteLength);
+    assert.equal(result.externalDataPath, undefined);
+    const [want, got] = await Promise.all([
+      ort.InferenceSession.create(MINI_ONNX).then(runLogits),
+      ort.InferenceSession.create(path).then(runLogits),
+    ]);
+    assert.equal(got.length, 4);
+    assert.deepEqual(got, want);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
 
-Deno.test("corrupt or foreign bytes raise OnnxDecodeError naming the file", async () => {
+extendedTest("corrupt or foreign bytes raise OnnxDecodeError naming the file", MIRROR, async () => {
   const dir = await Deno.makeTempDir();
   const full = await Deno.readFile(MINI_ONNX);
   const cases: Record<string, Uint8Array> = {
@@ -130,7 +140,7 @@ Deno.test("corrupt or foreign bytes raise OnnxDecodeError naming the file", asyn
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("external data: write, read back, and load in ORT", async () => {
+extendedTest("external data: write, read back, and load in ORT", MIRROR, async () => {
   const model = await readModel(MINI_ONNX);
   const dir = await Deno.makeTempDir();
   const path = join(dir, "model.onnx");

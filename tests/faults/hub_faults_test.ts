@@ -4,6 +4,7 @@
  * a final name, earlier files intact).
  */
 import assert from "node:assert/strict";
+import { extendedTest, MIRROR } from "../support/extended.ts";
 import { join } from "node:path";
 import {
   CACHE_REPAIR_COMMAND,
@@ -135,133 +136,163 @@ Deno.test("429 with a Retry-After of an hour fails at once, naming the status", 
   );
 });
 
-Deno.test("a connection cut mid-body on every try: HubIncompleteDownloadError, earlier files intact", async () => {
-  await withHub(
-    { faults: { cutAfterBytes: 1_000_000, cutPaths: (p) => p.endsWith(".onnx") } },
-    async ({ settings, cacheDir }) => {
-      const before = await withCachedConfig(settings);
-      const { retry, retries } = quickRetry();
-      const error = await hubDownload(ONNX, { settings, progress: false, retry }).catch((e) => e);
-      assert.ok(error instanceof HubIncompleteDownloadError, String(error));
-      assert.equal(error.received, 1_000_000);
-      assert.match(error.message, /nothing was kept in the cache; run again to retry/);
-      assert.equal(retries.length, 3);
-      await assertOnlyConfigCached(cacheDir, before);
-    },
-  );
-});
-
-Deno.test("a connection cut once, then whole: the retry stores the right bytes", async () => {
-  await withHub(
-    { faults: { cutAfterBytes: 500_000, cutTimes: 1 } },
-    async ({ server, settings, cacheDir }) => {
-      const { retry, retries } = quickRetry();
-      const path = await hubDownload(ONNX, { settings, progress: false, retry });
-      assert.equal(retries.length, 1);
-      assert.ok(retries[0].error instanceof HubIncompleteDownloadError);
-      assert.equal(await sha256File(path), await sha256File(mirrorFile(server, MINI, ONNX.file)));
-      assert.deepEqual(await partialFiles(cacheDir), []);
-    },
-  );
-});
-
-Deno.test("a body cut short without Content-Length is caught by the hub's X-Linked-Size", async () => {
-  await withHub(
-    {
-      faults: {
-        hubHeaders: true,
-        omitContentLength: (p) => p.endsWith(".onnx"),
-        cutAfterBytes: 2_000_000,
-        cutPaths: (p) => p.endsWith(".onnx"),
-      },
-    },
-    async ({ settings, cacheDir }) => {
-      const before = await withCachedConfig(settings);
-      const { retry } = quickRetry();
-      const error = await hubDownload(ONNX, { settings, progress: false, retry }).catch((e) => e);
-      assert.ok(error instanceof HubIncompleteDownloadError, String(error));
-      assert.equal(error.received, 2_000_000);
-      assert.equal(error.expected, 44_778_193);
-      await assertOnlyConfigCached(cacheDir, before);
-    },
-  );
-});
-
-Deno.test("a body cut short without Content-Length or hash: the content check refuses it", async (t) => {
-  const zip = await Deno.readFile(
-    new URL("../../data/fixtures/torch/tiny_zip.pt", import.meta.url),
-  );
-  const root = await tempMirror({ "local/zipped@main:pytorch_model.bin": zip });
-  const cases: [string, { repo: string; file: string; repoType?: "dataset" }, number, RegExp][] = [
-    ["config.json", CONFIG, 60, /not valid JSON/],
-    ["onnx/model.onnx", ONNX, 3_000_000, /truncated: field 7 at byte \d+ needs/],
-    ["model.safetensors", { repo: MINI, file: "model.safetensors" }, 1_000_000, /tensors end at/],
-    [
-      "parquet",
-      { repo: "nyu-mll/glue", file: "mrpc/validation-00000-of-00001.parquet", repoType: "dataset" },
-      30_000,
-      /parquet marker PAR1/,
-    ],
-    [
-      "zip pytorch_model.bin",
-      { repo: "local/zipped", file: "pytorch_model.bin" },
-      900,
-      /end record/,
-    ],
-  ];
-  for (const [label, ref, cut, pattern] of cases) {
-    await t.step(label, async () => {
-      const options = {
-        root: ref.repo === "local/zipped" ? root : undefined,
-        faults: { omitContentLength: () => true, cutAfterBytes: cut },
-      };
-      await withHub(options, async ({ settings, cacheDir }) => {
+extendedTest(
+  "a connection cut mid-body on every try: HubIncompleteDownloadError, earlier files intact",
+  MIRROR,
+  async () => {
+    await withHub(
+      { faults: { cutAfterBytes: 1_000_000, cutPaths: (p) => p.endsWith(".onnx") } },
+      async ({ settings, cacheDir }) => {
+        const before = await withCachedConfig(settings);
         const { retry, retries } = quickRetry();
-        const error = await hubDownload(ref, { settings, progress: false, retry })
-          .catch((e) => e);
-        assert.ok(error instanceof HubCorruptDownloadError, `${label}: ${error}`);
-        assert.match(error.message, pattern);
-        assert.match(error.message, /Nothing was kept in the cache\. Run again to retry/);
-        assert.equal(retries.length, 3, "a bad body is retried");
-        assert.deepEqual(await listFiles(cacheDir), []);
-      });
-    });
-  }
-  await Deno.remove(root, { recursive: true });
-});
+        const error = await hubDownload(ONNX, { settings, progress: false, retry }).catch((e) => e);
+        assert.ok(error instanceof HubIncompleteDownloadError, String(error));
+        assert.equal(error.received, 1_000_000);
+        assert.match(error.message, /nothing was kept in the cache; run again to retry/);
+        assert.equal(retries.length, 3);
+        await assertOnlyConfigCached(cacheDir, before);
+      },
+    );
+  },
+);
 
-Deno.test("an HTML page answered with 200 for config.json is refused at once and never cached", async () => {
-  const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
-  try {
-    const proxy = await startHubServer({ faults: { htmlBody: () => true } });
-    const settings = { endpoint: proxy.url, offline: false, cacheDir };
-    const error = await hubDownload(CONFIG, {
-      settings,
-      progress: false,
-      retry: quickRetry().retry,
-    })
-      .catch((e) => e);
-    await proxy.close();
-    assert.ok(error instanceof HubCorruptDownloadError, String(error));
-    assert.match(error.message, /an HTML page \(Content-Type text\/html; charset=utf-8\)/);
-    assert.match(error.message, /point HF_ENDPOINT at a mirror/);
-    assert.equal(proxy.requests.length, 1, "an HTML page is not retried");
-    assert.deepEqual(await listFiles(cacheDir), []);
-    // The same cache against a good hub: nothing poisoned it.
-    const good = await startHubServer();
-    try {
-      const path = await hubDownload(CONFIG, {
-        settings: { ...settings, endpoint: good.url },
-        progress: false,
+extendedTest(
+  "a connection cut once, then whole: the retry stores the right bytes",
+  MIRROR,
+  async () => {
+    await withHub(
+      { faults: { cutAfterBytes: 500_000, cutTimes: 1 } },
+      async ({ server, settings, cacheDir }) => {
+        const { retry, retries } = quickRetry();
+        const path = await hubDownload(ONNX, { settings, progress: false, retry });
+        assert.equal(retries.length, 1);
+        assert.ok(retries[0].error instanceof HubIncompleteDownloadError);
+        assert.equal(await sha256File(path), await sha256File(mirrorFile(server, MINI, ONNX.file)));
+        assert.deepEqual(await partialFiles(cacheDir), []);
+      },
+    );
+  },
+);
+
+extendedTest(
+  "a body cut short without Content-Length is caught by the hub's X-Linked-Size",
+  MIRROR,
+  async () => {
+    await withHub(
+      {
+        faults: {
+          hubHeaders: true,
+          omitContentLength: (p) => p.endsWith(".onnx"),
+          cutAfterBytes: 2_000_000,
+          cutPaths: (p) => p.endsWith(".onnx"),
+        },
+      },
+      async ({ settings, cacheDir }) => {
+        const before = await withCachedConfig(settings);
+        const { retry } = quickRetry();
+        const error = await hubDownload(ONNX, { settings, progress: false, retry }).catch((e) => e);
+        assert.ok(error instanceof HubIncompleteDownloadError, String(error));
+        assert.equal(error.received, 2_000_000);
+        assert.equal(error.expected, 44_778_193);
+        await assertOnlyConfigCached(cacheDir, before);
+      },
+    );
+  },
+);
+
+extendedTest(
+  "a body cut short without Content-Length or hash: the content check refuses it",
+  MIRROR,
+  async (t) => {
+    const zip = await Deno.readFile(
+      new URL("../../data/fixtures/torch/tiny_zip.pt", import.meta.url),
+    );
+    const root = await tempMirror({ "local/zipped@main:pytorch_model.bin": zip });
+    const cases: [string, { repo: string; file: string; repoType?: "dataset" }, number, RegExp][] =
+      [
+        ["config.json", CONFIG, 60, /not valid JSON/],
+        ["onnx/model.onnx", ONNX, 3_000_000, /truncated: field 7 at byte \d+ needs/],
+        [
+          "model.safetensors",
+          { repo: MINI, file: "model.safetensors" },
+          1_000_000,
+          /tensors end at/,
+        ],
+        [
+          "parquet",
+          {
+            repo: "nyu-mll/glue",
+            file: "mrpc/validation-00000-of-00001.parquet",
+            repoType: "dataset",
+          },
+          30_000,
+          /parquet marker PAR1/,
+        ],
+        [
+          "zip pytorch_model.bin",
+          { repo: "local/zipped", file: "pytorch_model.bin" },
+          900,
+          /end record/,
+        ],
+      ];
+    for (const [label, ref, cut, pattern] of cases) {
+      await t.step(label, async () => {
+        const options = {
+          root: ref.repo === "local/zipped" ? root : undefined,
+          faults: { omitContentLength: () => true, cutAfterBytes: cut },
+        };
+        await withHub(options, async ({ settings, cacheDir }) => {
+          const { retry, retries } = quickRetry();
+          const error = await hubDownload(ref, { settings, progress: false, retry })
+            .catch((e) => e);
+          assert.ok(error instanceof HubCorruptDownloadError, `${label}: ${error}`);
+          assert.match(error.message, pattern);
+          assert.match(error.message, /Nothing was kept in the cache\. Run again to retry/);
+          assert.equal(retries.length, 3, "a bad body is retried");
+          assert.deepEqual(await listFiles(cacheDir), []);
+        });
       });
-      assert.equal(JSON.parse(await Deno.readTextFile(path)).dim, 256);
-    } finally {
-      await good.close();
     }
-  } finally {
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-});
+    await Deno.remove(root, { recursive: true });
+  },
+);
+
+extendedTest(
+  "an HTML page answered with 200 for config.json is refused at once and never cached",
+  MIRROR,
+  async () => {
+    const cacheDir = await Deno.makeTempDir({ prefix: "hub-cache-" });
+    try {
+      const proxy = await startHubServer({ faults: { htmlBody: () => true } });
+      const settings = { endpoint: proxy.url, offline: false, cacheDir };
+      const error = await hubDownload(CONFIG, {
+        settings,
+        progress: false,
+        retry: quickRetry().retry,
+      })
+        .catch((e) => e);
+      await proxy.close();
+      assert.ok(error instanceof HubCorruptDownloadError, String(error));
+      assert.match(error.message, /an HTML page \(Content-Type text\/html; charset=utf-8\)/);
+      assert.match(error.message, /point HF_ENDPOINT at a mirror/);
+      assert.equal(proxy.requests.length, 1, "an HTML page is not retried");
+      assert.deepEqual(await listFiles(cacheDir), []);
+      // The same cache against a good hub: nothing poisoned it.
+      const good = await startHubServer();
+      try {
+        const path = await hubDownload(CONFIG, {
+          settings: { ...settings, endpoint: good.url },
+          progress: false,
+        });
+        assert.equal(JSON.parse(await Deno.readTextFile(path)).dim, 256);
+      } finally {
+        await good.close();
+      }
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("an HTML page sent as application/octet-stream for an .onnx file is sniffed and refused", async () => {
   await withHub(
@@ -315,23 +346,27 @@ Deno.test("a small file that differs from the hub's ETag (git blob id) is refuse
   );
 });
 
-Deno.test("a good download is checked against the hub's hashes and its record kept", async () => {
-  await withHub({ faults: { hubHeaders: true } }, async ({ server, settings }) => {
-    const path = await hubDownload(ONNX, { settings, progress: false });
-    const record = JSON.parse(await Deno.readTextFile(hubIntegrityPath(ONNX, settings)));
-    const sha = await sha256File(mirrorFile(server, MINI, ONNX.file));
-    assert.deepEqual(record, {
-      file: "onnx/model.onnx",
-      size: 44_778_193,
-      sha256: sha,
-      checked: ["X-Linked-Size", "X-Linked-Etag", "content"],
+extendedTest(
+  "a good download is checked against the hub's hashes and its record kept",
+  MIRROR,
+  async () => {
+    await withHub({ faults: { hubHeaders: true } }, async ({ server, settings }) => {
+      const path = await hubDownload(ONNX, { settings, progress: false });
+      const record = JSON.parse(await Deno.readTextFile(hubIntegrityPath(ONNX, settings)));
+      const sha = await sha256File(mirrorFile(server, MINI, ONNX.file));
+      assert.deepEqual(record, {
+        file: "onnx/model.onnx",
+        size: 44_778_193,
+        sha256: sha,
+        checked: ["X-Linked-Size", "X-Linked-Etag", "content"],
+      });
+      assert.equal(await sha256File(path), sha);
+      await hubDownload(CONFIG, { settings, progress: false });
+      const config = JSON.parse(await Deno.readTextFile(hubIntegrityPath(CONFIG, settings)));
+      assert.deepEqual(config.checked, ["Content-Length", "ETag (git blob id)", "content"]);
     });
-    assert.equal(await sha256File(path), sha);
-    await hubDownload(CONFIG, { settings, progress: false });
-    const config = JSON.parse(await Deno.readTextFile(hubIntegrityPath(CONFIG, settings)));
-    assert.deepEqual(config.checked, ["Content-Length", "ETag (git blob id)", "content"]);
-  });
-});
+  },
+);
 
 Deno.test("offline and not cached: HubOfflineError names the cache path and the fix, no request", async () => {
   await withHub({}, async ({ server, settings, cacheDir }) => {

@@ -4,6 +4,7 @@
  * and a tokenizer larger than the model's embedding.
  */
 import assert from "node:assert/strict";
+import { extendedTest, MIRROR } from "../support/extended.ts";
 import { join } from "node:path";
 import { hubCachePath, HubOfflineError } from "../../lib/hub/mod.ts";
 import {
@@ -40,68 +41,79 @@ async function externalDataRepo(location: string, repo = "local/tiny-external") 
   return root;
 }
 
-Deno.test("a damaged cached config.json: ModelConfigError names the file and deno task cache verify --fix, which repairs it", async () => {
-  await withHub({}, async ({ settings }) => {
-    const path = hubCachePath({ repo: MINI, file: "config.json" }, settings);
-    await Deno.mkdir(join(path, ".."), { recursive: true });
-    await Deno.writeTextFile(path, "<html><body>502 Bad Gateway</body></html>"); // an old cache
-    const error = await loadHubConfig(MINI, { settings, progress: false }).catch((e) => e);
-    assert.ok(error instanceof ModelConfigError, String(error));
-    assert.ok(error.message.includes(path), error.message);
-    assert.match(error.message, /run `deno task cache verify --fix`/);
-    const lines: string[] = [];
-    assert.equal(
-      await cacheCommand(["verify"], { cacheDir: settings.cacheDir, print: (l) => lines.push(l) }),
-      1,
-    );
-    assert.match(lines.join("\n"), /damaged: .*config\.json: it is an HTML page/);
-    assert.equal(
-      await cacheCommand(["verify", "--fix"], { cacheDir: settings.cacheDir, print: () => {} }),
-      0,
-    );
-    assert.deepEqual(await listFiles(settings.cacheDir), []);
-    const config = await loadHubConfig(MINI, { settings, progress: false });
-    assert.equal(config.dim, 256);
-  });
-});
+extendedTest(
+  "a damaged cached config.json: ModelConfigError names the file and deno task cache verify --fix, which repairs it",
+  MIRROR,
+  async () => {
+    await withHub({}, async ({ settings }) => {
+      const path = hubCachePath({ repo: MINI, file: "config.json" }, settings);
+      await Deno.mkdir(join(path, ".."), { recursive: true });
+      await Deno.writeTextFile(path, "<html><body>502 Bad Gateway</body></html>"); // an old cache
+      const error = await loadHubConfig(MINI, { settings, progress: false }).catch((e) => e);
+      assert.ok(error instanceof ModelConfigError, String(error));
+      assert.ok(error.message.includes(path), error.message);
+      assert.match(error.message, /run `deno task cache verify --fix`/);
+      const lines: string[] = [];
+      assert.equal(
+        await cacheCommand(["verify"], {
+          cacheDir: settings.cacheDir,
+          print: (l) => lines.push(l),
+        }),
+        1,
+      );
+      assert.match(lines.join("\n"), /damaged: .*config\.json: it is an HTML page/);
+      assert.equal(
+        await cacheCommand(["verify", "--fix"], { cacheDir: settings.cacheDir, print: () => {} }),
+        0,
+      );
+      assert.deepEqual(await listFiles(settings.cacheDir), []);
+      const config = await loadHubConfig(MINI, { settings, progress: false });
+      assert.equal(config.dim, 256);
+    });
+  },
+);
 
-Deno.test("deno task cache verify finds a flipped byte through the download's record; --fix removes only that file", async () => {
-  await withHub({}, async ({ settings, server }) => {
-    await loadClassifier(MINI, { settings, progress: false });
-    const onnx = hubCachePath({ repo: MINI, file: "onnx/model.onnx" }, settings);
-    const config = hubCachePath({ repo: MINI, file: "config.json" }, settings);
-    const file = await Deno.open(onnx, { read: true, write: true });
-    await file.seek(1_000_000, Deno.SeekMode.Start);
-    await file.write(new Uint8Array([0x55]));
-    file.close();
-    const lines: string[] = [];
-    const print = (line: string) => lines.push(line);
-    assert.equal(await cacheCommand(["list"], { cacheDir: settings.cacheDir, print }), 0);
-    assert.match(
-      lines.join("\n"),
-      /model standin\/distilbert-mini-uncased-mrpc@main {2}onnx\/model\.onnx {2}44778193 B/,
-    );
-    lines.length = 0;
-    assert.equal(
-      await cacheCommand(["verify", "--fix"], { cacheDir: settings.cacheDir, print }),
-      0,
-    );
-    assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0], /^removed: .*onnx\/model\.onnx: its SHA-256 [0-9a-f]{64} differs/);
-    assert.ok((await Deno.stat(config)).isFile, "the sound files stay");
-    const again = await loadClassifier(MINI, { settings, progress: false });
-    assert.equal(again.path, onnx);
-    const gets = server.requests.filter((r) =>
-      r.startsWith("GET") && r.endsWith("onnx/model.onnx")
-    );
-    assert.equal(gets.length, 2, "downloaded again after the repair");
-    assert.equal(
-      await cacheCommand(["clean", "--repo", MINI], { cacheDir: settings.cacheDir, print }),
-      0,
-    );
-    assert.deepEqual(await listFiles(settings.cacheDir), []);
-  });
-});
+extendedTest(
+  "deno task cache verify finds a flipped byte through the download's record; --fix removes only that file",
+  MIRROR,
+  async () => {
+    await withHub({}, async ({ settings, server }) => {
+      await loadClassifier(MINI, { settings, progress: false });
+      const onnx = hubCachePath({ repo: MINI, file: "onnx/model.onnx" }, settings);
+      const config = hubCachePath({ repo: MINI, file: "config.json" }, settings);
+      const file = await Deno.open(onnx, { read: true, write: true });
+      await file.seek(1_000_000, Deno.SeekMode.Start);
+      await file.write(new Uint8Array([0x55]));
+      file.close();
+      const lines: string[] = [];
+      const print = (line: string) => lines.push(line);
+      assert.equal(await cacheCommand(["list"], { cacheDir: settings.cacheDir, print }), 0);
+      assert.match(
+        lines.join("\n"),
+        /model standin\/distilbert-mini-uncased-mrpc@main {2}onnx\/model\.onnx {2}44778193 B/,
+      );
+      lines.length = 0;
+      assert.equal(
+        await cacheCommand(["verify", "--fix"], { cacheDir: settings.cacheDir, print }),
+        0,
+      );
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0], /^removed: .*onnx\/model\.onnx: its SHA-256 [0-9a-f]{64} differs/);
+      assert.ok((await Deno.stat(config)).isFile, "the sound files stay");
+      const again = await loadClassifier(MINI, { settings, progress: false });
+      assert.equal(again.path, onnx);
+      const gets = server.requests.filter((r) =>
+        r.startsWith("GET") && r.endsWith("onnx/model.onnx")
+      );
+      assert.equal(gets.length, 2, "downloaded again after the repair");
+      assert.equal(
+        await cacheCommand(["clean", "--repo", MINI], { cacheDir: settings.cacheDir, print }),
+        0,
+      );
+      assert.deepEqual(await listFiles(settings.cacheDir), []);
+    });
+  },
+);
 
 Deno.test("offline with config.json cached but no weights: NoCheckpointError says they are not cached", async () => {
   await withHub({}, async ({ settings, cacheDir }) => {
@@ -179,48 +191,52 @@ Deno.test("an external-data location escaping the model folder is refused before
   }
 });
 
-Deno.test("a tokenizer larger than the model's embedding is refused before ONNX Runtime runs", async () => {
-  const tokenizerFiles = ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"];
-  const files: Record<string, Uint8Array | string> = {
-    "local/small-embedding@main:config.json": JSON.stringify(toHubConfigJson(TINY_DISTILBERT)),
-  };
-  for (const file of tokenizerFiles) {
-    files[`local/small-embedding@main:${file}`] = await Deno.readFile(
-      join(mirrorRepoDir(STANDINS.tiny), file),
-    );
-  }
-  const root = await tempMirror(files);
-  const data = await Deno.makeTempDir();
-  await Deno.writeTextFile(
-    `${data}/train.tsv`,
-    "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t1\t2\tHello there\tHi there\n",
-  );
-  try {
-    await withHub({ root }, async ({ settings }) => {
-      await loadHubConfig("local/small-embedding", { settings, progress: false });
-      const error = await prepareMrpc("train", {
-        modelId: "local/small-embedding",
-        settings,
-        dir: data,
-        progress: false,
-      }).catch((e) => e);
-      assert.ok(error instanceof VocabularyMismatchError, String(error));
-      assert.match(
-        error.message,
-        /tokenizer has 30522 tokens but the model local\/small-embedding@main embeds only 1100/,
+extendedTest(
+  "a tokenizer larger than the model's embedding is refused before ONNX Runtime runs",
+  MIRROR,
+  async () => {
+    const tokenizerFiles = ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"];
+    const files: Record<string, Uint8Array | string> = {
+      "local/small-embedding@main:config.json": JSON.stringify(toHubConfigJson(TINY_DISTILBERT)),
+    };
+    for (const file of tokenizerFiles) {
+      files[`local/small-embedding@main:${file}`] = await Deno.readFile(
+        join(mirrorRepoDir(STANDINS.tiny), file),
       );
-      assert.match(error.message, /Use the tokenizer of the model's own repo/);
-      const ok = await prepareMrpc("train", {
-        modelId: "local/small-embedding",
-        settings,
-        dir: data,
-        progress: false,
-        modelVocabSize: 30522,
+    }
+    const root = await tempMirror(files);
+    const data = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      `${data}/train.tsv`,
+      "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t1\t2\tHello there\tHi there\n",
+    );
+    try {
+      await withHub({ root }, async ({ settings }) => {
+        await loadHubConfig("local/small-embedding", { settings, progress: false });
+        const error = await prepareMrpc("train", {
+          modelId: "local/small-embedding",
+          settings,
+          dir: data,
+          progress: false,
+        }).catch((e) => e);
+        assert.ok(error instanceof VocabularyMismatchError, String(error));
+        assert.match(
+          error.message,
+          /tokenizer has 30522 tokens but the model local\/small-embedding@main embeds only 1100/,
+        );
+        assert.match(error.message, /Use the tokenizer of the model's own repo/);
+        const ok = await prepareMrpc("train", {
+          modelId: "local/small-embedding",
+          settings,
+          dir: data,
+          progress: false,
+          modelVocabSize: 30522,
+        });
+        assert.equal(ok.rows.length, 1);
       });
-      assert.equal(ok.rows.length, 1);
-    });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-    await Deno.remove(data, { recursive: true });
-  }
-});
+    } finally {
+      await Deno.remove(root, { recursive: true });
+      await Deno.remove(data, { recursive: true });
+    }
+  },
+);
