@@ -29,6 +29,7 @@ const LAYERS: Record<string, number> = {
   train: 6,
   tune: 7,
   distill: 7,
+  prune: 7,
   qat: 8,
   workshop: 9,
   cli: 10,
