@@ -7,3 +7,4 @@
 export * from "./mask.ts";
 export * from "./onnx_masks.ts";
 export * from "./structured.ts";
+export * from "./sparsity.ts";
