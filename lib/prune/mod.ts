@@ -8,3 +8,4 @@ export * from "./mask.ts";
 export * from "./onnx_masks.ts";
 export * from "./structured.ts";
 export * from "./sparsity.ts";
+export * from "./bench.ts";

@@ -95,14 +95,20 @@ function count(zeros: number, total: number): ZeroCount {
 export interface CompressedSize {
   /** The float weights as FP32, raw. */
   fp32Bytes: number;
-  /** The same, zipped. */
-  fp32ZippedBytes: number;
+  /** The same, zipped (not computed with `zipFp32: false`). */
+  fp32ZippedBytes?: number;
   /** INT8 weights (2-D and larger; one scale per row) plus the 1-D tensors in FP32, raw. */
   int8Bytes: number;
   /** The same, zipped: what a sparse model costs to store and ship. */
   int8ZippedBytes: number;
   /** `int8ZippedBytes / fp32Bytes`. */
   ratio: number;
+}
+
+/** Options of {@link compressedSize}. */
+export interface CompressedSizeOptions {
+  /** Also zip the FP32 weights (default true; slow on full-size models). */
+  zipFp32?: boolean;
 }
 
 /**
@@ -121,7 +127,7 @@ export interface CompressedSize {
  * assert.ok(size.int8ZippedBytes < size.int8Bytes);
  * ```
  */
-export function compressedSize(model: Model): CompressedSize {
+export function compressedSize(model: Model, options: CompressedSizeOptions = {}): CompressedSize {
   const fp32: Record<string, Uint8Array> = {};
   const int8: Record<string, Uint8Array> = {};
   let fp32Bytes = 0;
@@ -154,7 +160,7 @@ export function compressedSize(model: Model): CompressedSize {
   const int8ZippedBytes = zipped(int8);
   return {
     fp32Bytes,
-    fp32ZippedBytes: zipped(fp32),
+    ...(options.zipFp32 === false ? {} : { fp32ZippedBytes: zipped(fp32) }),
     int8Bytes,
     int8ZippedBytes,
     ratio: int8ZippedBytes / fp32Bytes,
