@@ -28,9 +28,9 @@ export const BENCH_SUITES: BenchSuite[] = [
   quantSuite,
   fusionSuite,
   mixedPrecisionSuite,
+  pruneSuite,
   trainSuite,
   qatSuite,
-  pruneSuite,
 ];
 
 if (import.meta.main) await runCli(main);
