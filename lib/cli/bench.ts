@@ -21,6 +21,7 @@ import { quantSuite } from "../quant/mod.ts";
 import { fusionSuite } from "../fuse/mod.ts";
 import { trainSuite } from "../train/mod.ts";
 import { qatSuite } from "../qat/mod.ts";
+import { pruneSuite } from "../prune/mod.ts";
 import { runCli } from "./main.ts";
 
 /** Every suite `deno task bench` knows, in the order they run. */
@@ -29,6 +30,7 @@ export const BENCH_SUITES: BenchSuite[] = [
   quantSuite,
   fusionSuite,
   mixedPrecisionSuite,
+  pruneSuite,
   { ...trainSuite, needsModel: true },
   { ...qatSuite, needsModel: true },
 ];

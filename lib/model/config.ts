@@ -22,6 +22,41 @@ export interface DistilBertConfig {
   sinusoidalPosEmbds: boolean;
   /** LayerNorm epsilon (DistilBERT uses 1e-12). */
   layerNormEps: number;
+  /**
+   * Per-layer sizes of a structurally pruned model (one entry per layer): its attention heads
+   * (each still `dim / nHeads` wide) and FFN units. Absent: every layer has `nHeads` and
+   * `hiddenDim`. Written to `config.json` as the kit's own `layer_sizes` key.
+   */
+  layers?: LayerSizes[];
+}
+
+/** The sizes of one transformer layer of a (possibly pruned) DistilBERT. */
+export interface LayerSizes {
+  /** Attention heads of the layer (each `dim / config.nHeads` wide). */
+  nHeads: number;
+  /** FFN units of the layer. */
+  hiddenDim: number;
+}
+
+/**
+ * The sizes of layer `i`: `config.layers[i]` when the config has per-layer sizes, else the
+ * config's `nHeads` and `hiddenDim`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DISTILBERT_BASE, layerSizes } from "./config.ts";
+ * assert.deepEqual(layerSizes(DISTILBERT_BASE, 3), { nHeads: 12, hiddenDim: 3072 });
+ * const pruned = { ...DISTILBERT_BASE, nLayers: 1, layers: [{ nHeads: 9, hiddenDim: 1536 }] };
+ * assert.deepEqual(layerSizes(pruned, 0), { nHeads: 9, hiddenDim: 1536 });
+ * ```
+ */
+export function layerSizes(config: DistilBertConfig, i: number): LayerSizes {
+  const layer = config.layers?.[i];
+  return {
+    nHeads: layer?.nHeads ?? config.nHeads,
+    hiddenDim: layer?.hiddenDim ?? config.hiddenDim,
+  };
 }
 
 /** `config.json` could not be used; the message names the field and the file. */
@@ -103,7 +138,25 @@ export function parseDistilBertConfig(
     padTokenId: typeof raw.pad_token_id === "number" ? raw.pad_token_id : 0,
     sinusoidalPosEmbds: raw.sinusoidal_pos_embds === true,
     layerNormEps: 1e-12,
+    ...layerSizesOf(raw, source),
   };
+}
+
+/** The kit's `layer_sizes` key (`[{ n_heads, hidden_dim }]`) of a structurally pruned model. */
+function layerSizesOf(raw: Record<string, unknown>, source: string): { layers?: LayerSizes[] } {
+  const given = raw.layer_sizes;
+  if (given === undefined) return {};
+  const ok = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
+  if (
+    !Array.isArray(given) || given.length !== raw.n_layers ||
+    !given.every((l) => ok(l?.n_heads) && ok(l?.hidden_dim))
+  ) {
+    throw new ModelConfigError(
+      `${source}: "layer_sizes" must list { n_heads, hidden_dim } (positive integers) for each ` +
+        `of the n_layers layers; fix or remove it.`,
+    );
+  }
+  return { layers: given.map((l) => ({ nHeads: l.n_heads, hiddenDim: l.hidden_dim })) };
 }
 
 function parseJson(text: string, source: string): Record<string, unknown> {
@@ -143,5 +196,8 @@ export function toHubConfigJson(config: DistilBertConfig): Record<string, unknow
     sinusoidal_pos_embds: config.sinusoidalPosEmbds,
     id2label: labels,
     label2id: Object.fromEntries(Object.entries(labels).map(([k, v]) => [v, Number(k)])),
+    ...(config.layers
+      ? { layer_sizes: config.layers.map((l) => ({ n_heads: l.nHeads, hidden_dim: l.hiddenDim })) }
+      : {}),
   };
 }

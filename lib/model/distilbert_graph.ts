@@ -31,7 +31,7 @@ import {
   GraphBuilder,
   type Model,
 } from "../onnx/mod.ts";
-import { type DistilBertConfig, toHubConfigJson } from "./config.ts";
+import { type DistilBertConfig, layerSizes, toHubConfigJson } from "./config.ts";
 import { elementCount, transpose2d, type WeightMap, type WeightTensor } from "./weights.ts";
 
 /** Options of {@link buildDistilBertGraph}. */
@@ -138,7 +138,21 @@ function makeContext(
       `dim ${config.dim} is not divisible by n_heads ${config.nHeads}.`,
     );
   }
+  checkLayerSizes(config);
   return { b: new GraphBuilder(options.name ?? "distilbert"), config, weights, opset, layerNorm };
+}
+
+/** Per-layer sizes, when given, cover every layer with positive integers. */
+function checkLayerSizes(config: DistilBertConfig): void {
+  const layers = config.layers;
+  if (!layers) return;
+  const ok = (n: number) => Number.isInteger(n) && n > 0;
+  if (layers.length !== config.nLayers || !layers.every((l) => ok(l.nHeads) && ok(l.hiddenDim))) {
+    throw new DistilBertGraphError(
+      `config.layers must give { nHeads, hiddenDim } (positive integers) for each of the ` +
+        `${config.nLayers} layers, got ${JSON.stringify(layers)}; fix it or leave it out.`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,14 +277,21 @@ function maskedPositions(ctx: Context, attentionMask: string): string {
 function transformerBlock(ctx: Context, i: number, x: string, mask: string): string {
   const s = ctx.b.scope(`/distilbert/transformer/layer.${i}`);
   const prefix = `distilbert.transformer.layer.${i}`;
-  const attended = attention(ctx, s.scope("attention"), x, mask, `${prefix}.attention`);
+  const sizes = layerSizes(ctx.config, i);
+  const attended = attention(ctx, s.scope("attention"), x, mask, {
+    prefix: `${prefix}.attention`,
+    nHeads: sizes.nHeads,
+  });
   const sa = layerNorm(
     ctx,
     s.scope("sa_layer_norm"),
     s.op("Add", [attended, x]),
     `${prefix}.sa_layer_norm`,
   );
-  const ffnOut = ffn(ctx, s.scope("ffn"), sa, `${prefix}.ffn`);
+  const ffnOut = ffn(ctx, s.scope("ffn"), sa, {
+    prefix: `${prefix}.ffn`,
+    hiddenDim: sizes.hiddenDim,
+  });
   return layerNorm(
     ctx,
     s.scope("output_layer_norm"),
@@ -279,13 +300,24 @@ function transformerBlock(ctx: Context, i: number, x: string, mask: string): str
   );
 }
 
-/** `MultiHeadSelfAttention` with q/√d scaling and `masked_fill(finfo.min)` masking. */
-function attention(ctx: Context, s: GraphBuilder, x: string, mask: string, prefix: string) {
-  const { dim, nHeads } = ctx.config;
-  const headDim = dim / nHeads;
+/**
+ * `MultiHeadSelfAttention` with q/√d scaling and `masked_fill(finfo.min)` masking; `nHeads` heads
+ * of `dim / config.nHeads` (fewer than `config.nHeads` in a pruned layer).
+ */
+function attention(
+  ctx: Context,
+  s: GraphBuilder,
+  x: string,
+  mask: string,
+  layer: { prefix: string; nHeads: number },
+) {
+  const { dim } = ctx.config;
+  const { prefix, nHeads } = layer;
+  const headDim = dim / ctx.config.nHeads;
+  const inner = nHeads * headDim;
   const heads = s.constant("heads_shape", DataType.INT64, [4], [0, -1, nHeads, headDim]);
   const split = (name: string, perm: number[]) => {
-    const projected = linear(ctx, s.scope(name), x, `${prefix}.${name}`, dim, dim);
+    const projected = linear(ctx, s.scope(name), x, `${prefix}.${name}`, dim, inner);
     return s.op("Transpose", [s.op("Reshape", [projected, heads])], {
       attributes: { perm: attr.ints(perm) },
     });
@@ -301,14 +333,20 @@ function attention(ctx: Context, s: GraphBuilder, x: string, mask: string, prefi
   const context = s.op("MatMul", [probs, v]);
   const merged = s.op("Reshape", [
     s.op("Transpose", [context], { attributes: { perm: attr.ints([0, 2, 1, 3]) } }),
-    s.constant("merged_shape", DataType.INT64, [3], [0, -1, dim]),
+    s.constant("merged_shape", DataType.INT64, [3], [0, -1, inner]),
   ]);
-  return linear(ctx, s.scope("out_lin"), merged, `${prefix}.out_lin`, dim, dim);
+  return linear(ctx, s.scope("out_lin"), merged, `${prefix}.out_lin`, inner, dim);
 }
 
 /** `FFN`: lin1 → GELU (Erf) or ReLU → lin2. */
-function ffn(ctx: Context, s: GraphBuilder, x: string, prefix: string): string {
-  const { dim, hiddenDim } = ctx.config;
+function ffn(
+  ctx: Context,
+  s: GraphBuilder,
+  x: string,
+  layer: { prefix: string; hiddenDim: number },
+): string {
+  const { dim } = ctx.config;
+  const { prefix, hiddenDim } = layer;
   const h = linear(ctx, s.scope("lin1"), x, `${prefix}.lin1`, dim, hiddenDim);
   const activated = ctx.config.activation === "relu"
     ? s.scope("activation").op("Relu", [h])
@@ -391,7 +429,8 @@ export function distilBertWeightsFromGraph(model: Model, config: DistilBertConfi
  * ```
  */
 export function distilBertWeightShapes(config: DistilBertConfig): Map<string, number[]> {
-  const { dim, hiddenDim, vocabSize, maxPositionEmbeddings, numLabels } = config;
+  const { dim, vocabSize, maxPositionEmbeddings, numLabels } = config;
+  const headDim = dim / config.nHeads;
   const shapes = new Map<string, number[]>([
     ["distilbert.embeddings.word_embeddings.weight", [vocabSize, dim]],
     ["distilbert.embeddings.position_embeddings.weight", [maxPositionEmbeddings, dim]],
@@ -400,10 +439,14 @@ export function distilBertWeightShapes(config: DistilBertConfig): Map<string, nu
   ]);
   for (let i = 0; i < config.nLayers; i++) {
     const p = `distilbert.transformer.layer.${i}`;
-    for (const lin of ["q_lin", "k_lin", "v_lin", "out_lin"]) {
-      shapes.set(`${p}.attention.${lin}.weight`, [dim, dim]);
-      shapes.set(`${p}.attention.${lin}.bias`, [dim]);
+    const { nHeads, hiddenDim } = layerSizes(config, i);
+    const inner = nHeads * headDim;
+    for (const lin of ["q_lin", "k_lin", "v_lin"]) {
+      shapes.set(`${p}.attention.${lin}.weight`, [inner, dim]);
+      shapes.set(`${p}.attention.${lin}.bias`, [inner]);
     }
+    shapes.set(`${p}.attention.out_lin.weight`, [dim, inner]);
+    shapes.set(`${p}.attention.out_lin.bias`, [dim]);
     shapes.set(`${p}.sa_layer_norm.weight`, [dim]);
     shapes.set(`${p}.sa_layer_norm.bias`, [dim]);
     shapes.set(`${p}.ffn.lin1.weight`, [hiddenDim, dim]);

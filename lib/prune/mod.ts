@@ -26,3 +26,7 @@ export * from "./schedule.ts";
 export * from "./mask_keeper.ts";
 export * from "./extension.ts";
 export * from "./prune_model.ts";
+export * from "./onnx_masks.ts";
+export * from "./structured.ts";
+export * from "./sparsity.ts";
+export * from "./bench.ts";
