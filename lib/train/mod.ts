@@ -21,6 +21,8 @@
 export * from "./backend.ts";
 export * from "./ops.ts";
 export * from "./simd_matmul.ts";
+export * from "./gemm.ts";
+export * from "./native_blas.ts";
 export * from "./hooks.ts";
 export { mixSeed, Rng, type RngState } from "../random/mod.ts";
 export * from "./distilbert.ts";

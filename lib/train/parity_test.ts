@@ -9,12 +9,13 @@ import { encodeModel } from "../onnx/mod.ts";
 import { batchFeeds, createSession } from "../runtime/mod.ts";
 import { mirrorRepoDir, mrpcTsvDir, referencePairs, STANDINS } from "../../tests/support/mirror.ts";
 import { TfDistilBert } from "./distilbert.ts";
+import { gemmTest } from "./_gemm_test_support.ts";
 
 const dir = mirrorRepoDir(STANDINS.mini);
 const config = parseDistilBertConfig(await Deno.readTextFile(join(dir, "config.json")));
 const weights = await readSafetensors(join(dir, "model.safetensors"));
 
-Deno.test("tfjs logits equal ONNX Runtime's on real MRPC batches (mini stand-in)", async () => {
+gemmTest("tfjs logits equal ONNX Runtime's on real MRPC batches (mini stand-in)", async () => {
   const model = await TfDistilBert.fromWeights(config, weights);
   const built = await createSession(encodeModel(buildDistilBertGraph(config, weights)), {
     intraOpThreads: 1,
@@ -48,7 +49,7 @@ Deno.test("tfjs logits equal ONNX Runtime's on real MRPC batches (mini stand-in)
   model.dispose();
 });
 
-Deno.test("tfjs logits equal PyTorch's reference logits; weights round-trip exactly", async () => {
+gemmTest("tfjs logits equal PyTorch's reference logits; weights round-trip exactly", async () => {
   const model = await TfDistilBert.fromWeights(config, weights);
   const pairs = await referencePairs(STANDINS.mini);
   const batches = makeBatches(
