@@ -38,3 +38,4 @@ export * from "./train.ts";
 export * from "./load.ts";
 export * from "./step_bench.ts";
 export * from "./bench.ts";
+export * from "./gemm_bench.ts";
