@@ -33,6 +33,33 @@ Deno.test("auto falls back to WebAssembly where no BLAS loads, and says so once"
   }
 });
 
+Deno.test("without --allow-ffi, auto runs on WebAssembly and says why once; native fails", async () => {
+  const fixture = new URL("./_gemm_fixture.ts", import.meta.url).pathname;
+  const run = async (gemm: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-env", "--allow-read", fixture],
+      env: { [GEMM_ENV]: gemm },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { ...out, err: new TextDecoder().decode(out.stderr) };
+  };
+  const auto = await run("auto");
+  assert.equal(auto.code, 0, auto.err);
+  const [first, second] = JSON.parse(new TextDecoder().decode(auto.stdout));
+  assert.deepEqual([first.backend, second.backend], ["wasm", "wasm"]);
+  assert.match(first.note, /needs FFI permission; run with --allow-ffi/);
+  const lines = auto.err.trim().split("\n");
+  assert.equal(lines.length, 1, auto.err);
+  assert.match(
+    lines[0],
+    /^training engine: matrix products on the WebAssembly kernels.*--allow-ffi/,
+  );
+  const native = await run("native");
+  assert.notEqual(native.code, 0);
+  assert.match(native.err, /NativeBlasUnavailableError.*--allow-ffi/);
+});
+
 Deno.test("native insists: a library that does not load is an error naming it and the fix", () => {
   assert.throws(
     () => selectGemm({ gemm: "native", library: "/nowhere/libblas.so" }),

@@ -287,6 +287,13 @@ const opened = new Map<string, NativeBlas>();
  */
 export function loadNativeBlas(options: LoadNativeBlasOptions = {}): NativeBlas {
   const candidates = options.library ? [options.library] : nativeBlasCandidates();
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    // Asking would prompt once per library on a terminal; without the permission none loads.
+    throw new NativeBlasUnavailableError(
+      `no native BLAS opened: loading ${candidates.join(", ")} needs FFI permission; ` +
+        "run with --allow-ffi (or -A, as the kit's tasks do).",
+    );
+  }
   const failures: string[] = [];
   for (const library of candidates) {
     let blas = opened.get(library);
