@@ -73,6 +73,8 @@ gemmTest("tf.matMul equals the float64 product: transposes, batches, broadcast b
     [[2, 3, 7, 5], [2, 3, 3, 7], true, true],
     [[96, 33, 64], [96, 64, 33], false, false], // many small products (one BLAS thread)
     [[130, 300], [300, 70], false, false], // one larger product (the engine's threads)
+    [[3, 0], [0, 4], false, false], // an empty sum: zeros
+    [[2, 0, 3], [2, 4, 0], true, true],
   ];
   cases.forEach(([sa, sb, ta, tb], i) => {
     const [a, b] = [random(sa, 2 * i + 1), random(sb, 2 * i + 2)];

@@ -190,6 +190,12 @@ export class NativeBlas {
     const { m, n, k, a, b, c, transA = false, transB = false } = call;
     checkSizes("sgemm", call, a.length, b.length, c.length, 1);
     if (m === 0 || n === 0) return;
+    const beta = call.beta ?? 0;
+    if (k === 0) {
+      // An empty sum: C = beta · C (BLAS would reject the zero leading dimensions).
+      for (let i = 0; i < m * n; i++) c[i] = beta === 0 ? 0 : beta * c[i];
+      return;
+    }
     this.#lib.symbols.cblas_sgemm(
       CBLAS_ROW_MAJOR,
       transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
@@ -202,7 +208,7 @@ export class NativeBlas {
       transA ? m : k,
       b,
       transB ? k : n,
-      call.beta ?? 0,
+      beta,
       c,
       n,
     );
