@@ -21,6 +21,7 @@ export * from "./random/mod.ts";
 export * from "./eval/mod.ts";
 export * from "./bench/mod.ts";
 export * from "./display/mod.ts";
+export * from "./formats/mod.ts";
 export * from "./report/mod.ts";
 export * from "./notebook/mod.ts";
 export * from "./quant/mod.ts";
