@@ -14,7 +14,7 @@ const LAYERS: Record<string, number> = {
   progress: 0,
   random: 0,
   display: 0,
-  formats: 0,
+  formats: 1,
   notebook: 0,
   hub: 1,
   onnx: 1,
