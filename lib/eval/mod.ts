@@ -9,3 +9,5 @@ export * from "./evaluate_classifier.ts";
 export * from "./evaluate_variant.ts";
 export * from "./demo_dataset.ts";
 export * from "./figures.ts";
+export * from "./intermediates.ts";
+export * from "./attention_maps.ts";
