@@ -32,6 +32,7 @@ const LAYERS: Record<string, number> = {
   distill: 7,
   qat: 8,
   workshop: 9,
+  exercises: 9,
   cli: 10,
 };
 

@@ -170,6 +170,7 @@ export function roundingStatsTable(
       underflowed: stats.underflowed,
       "max |error|": short(stats.maxAbsError),
       "mean rel. error": short(stats.meanRelativeError),
+      "RMS rel. error": short(stats.rmsRelativeError),
     })),
     { title: options.title ?? "Rounding, overflow and underflow" },
   );

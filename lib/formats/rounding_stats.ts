@@ -24,6 +24,11 @@ export interface RoundingStats {
   maxAbsError: number;
   /** Mean `|stored − value| / |value|` over non-zero values that stayed finite. */
   meanRelativeError: number;
+  /**
+   * `√(Σ error² / Σ value²)` over values that stayed finite: the noise the format adds relative
+   * to the signal, what a dot product of the values feels (tiny values weigh little).
+   */
+  rmsRelativeError: number;
   /** The integer scale used (integers only). */
   scale?: number;
 }
@@ -59,6 +64,8 @@ export function roundingStats(
   let maxAbsError = 0;
   let relativeSum = 0;
   let relativeCount = 0;
+  let errorSquares = 0;
+  let valueSquares = 0;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     const r = roundToFormat(value, format, { scale });
@@ -68,6 +75,8 @@ export function roundingStats(
     const error = Math.abs(r.stored - value);
     if (Number.isFinite(error)) {
       maxAbsError = Math.max(maxAbsError, error);
+      errorSquares += error * error;
+      valueSquares += value * value;
       if (value !== 0) {
         relativeSum += error / Math.abs(value);
         relativeCount++;
@@ -82,6 +91,7 @@ export function roundingStats(
     underflowed,
     maxAbsError,
     meanRelativeError: relativeCount > 0 ? relativeSum / relativeCount : 0,
+    rmsRelativeError: valueSquares > 0 ? Math.sqrt(errorSquares / valueSquares) : 0,
     ...(scale === undefined ? {} : { scale }),
   };
 }
