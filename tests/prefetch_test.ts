@@ -58,7 +58,7 @@ Deno.test("deno task prefetch, then deno task quantize with HF_HUB_OFFLINE=1 and
 
 extendedTest(
   "after prefetch, notebook 00 runs with HF_HUB_OFFLINE=1 and the hub stopped",
-  JUPYTER,
+  [JUPYTER, MIRROR],
   async () => {
     const { cache, endpoint } = await prefetched();
     try {
