@@ -22,6 +22,7 @@ export * from "./eval/mod.ts";
 export * from "./bench/mod.ts";
 export * from "./display/mod.ts";
 export * from "./stats/mod.ts";
+export * from "./formats/mod.ts";
 export * from "./report/mod.ts";
 export * from "./notebook/mod.ts";
 export * from "./quant/mod.ts";

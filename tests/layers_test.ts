@@ -14,6 +14,7 @@ const LAYERS: Record<string, number> = {
   progress: 0,
   random: 0,
   display: 0,
+  formats: 1,
   notebook: 0,
   hub: 1,
   onnx: 1,
@@ -33,6 +34,7 @@ const LAYERS: Record<string, number> = {
   prune: 7,
   qat: 8,
   workshop: 9,
+  exercises: 9,
   cli: 10,
 };
 

@@ -48,3 +48,4 @@ export * from "./calibration_feeds.ts";
 export * from "./calibrate.ts";
 export * from "./figures.ts";
 export * from "./bench.ts";
+export * from "./ort_reference.ts";
