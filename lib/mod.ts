@@ -28,4 +28,5 @@ export * from "./quant/mod.ts";
 export * from "./fuse/mod.ts";
 export * from "./tune/mod.ts";
 export * from "./mixed/mod.ts";
+export * from "./atlas/mod.ts";
 export * from "./workshop/mod.ts";

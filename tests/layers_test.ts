@@ -29,6 +29,7 @@ const LAYERS: Record<string, number> = {
   mixed: 6,
   train: 6,
   tune: 7,
+  atlas: 7,
   distill: 7,
   prune: 7,
   qat: 8,
