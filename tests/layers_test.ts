@@ -24,6 +24,7 @@ const LAYERS: Record<string, number> = {
   bench: 3,
   report: 4,
   eval: 5,
+  profile: 5,
   quant: 6,
   fuse: 6,
   mixed: 6,

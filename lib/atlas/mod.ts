@@ -21,3 +21,4 @@ export * from "./probe_models.ts";
 export * from "./weight_sqnr.ts";
 export * from "./error_atlas.ts";
 export * from "./figures.ts";
+export * from "./report_section.ts";
