@@ -163,7 +163,11 @@ interface WeightedLayer {
 function weightedLayers(model: Model): Map<string, WeightedLayer> {
   const layers = new Map<string, WeightedLayer>();
   for (const l of findLinears(model.graph)) {
-    layers.set(l.output, { label: l.name ?? l.node.name, node: l.node.name, weight: l.weightName });
+    layers.set(l.output, {
+      label: l.name ?? l.node.name.replace(/\/(MatMul|Gemm)$/, ""),
+      node: l.node.name,
+      weight: l.weightName,
+    });
   }
   const index = new GraphIndex(model.graph);
   for (const node of model.graph.nodes) {
