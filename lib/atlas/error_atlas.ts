@@ -11,7 +11,7 @@ import type * as ort from "onnxruntime-node";
 import { DataType, encodeModel, type Model } from "../onnx/mod.ts";
 import { createSession, type ModelSession, type SessionOptions } from "../runtime/mod.ts";
 import { calibrationFeeds, type CalibrationInput } from "../quant/mod.ts";
-import { JUPYTER_DISPLAY, type MimeBundle } from "../display/mod.ts";
+import { JUPYTER_DISPLAY, type MimeBundle, type Table } from "../display/mod.ts";
 import { SqnrAccumulator } from "./sqnr.ts";
 import { type MatchedTensor, matchTensors, type MatchTensorsOptions } from "./tensor_match.ts";
 import { cutModel, probeModel, type ProbeTensor } from "./probe_models.ts";
@@ -266,14 +266,17 @@ export class ErrorAtlas {
     };
   }
 
-  /** In a notebook: the depth figure, then the ranked table. */
+  /** The ranked table (worst first), `top` rows. */
+  table(top = 12): Table {
+    return atlasTable(this.toJSON(), { top });
+  }
+
+  /**
+   * In a notebook: the depth figure (one chart per output, as every figure of the kit; show the
+   * ranked table with {@link ErrorAtlas.table}).
+   */
   [JUPYTER_DISPLAY](): MimeBundle {
-    const summary = this.toJSON();
-    return {
-      "text/html": `${atlasDepthFigure(summary).toNotebookHtml()}\n${
-        atlasTable(summary, { top: 12 }).toHtml()
-      }`,
-    };
+    return atlasDepthFigure(this.toJSON())[JUPYTER_DISPLAY]();
   }
 }
 
@@ -302,8 +305,8 @@ export class AtlasRerun {
 
   /** In a notebook: the propagated SQNR along the depth, before and after. */
   [JUPYTER_DISPLAY](): MimeBundle {
-    const figure = atlasDepthFigure(this.before.toJSON(), { after: this.after.toJSON() });
-    return { "text/html": figure.toNotebookHtml() };
+    return atlasDepthFigure(this.before.toJSON(), { after: this.after.toJSON() })
+      [JUPYTER_DISPLAY]();
   }
 }
 

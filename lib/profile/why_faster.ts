@@ -8,11 +8,11 @@
 
 import type { Model } from "../onnx/mod.ts";
 import { cpuFlags, type U8S8Accumulation, u8s8Accumulation } from "../runtime/mod.ts";
-import { JUPYTER_DISPLAY, type MimeBundle } from "../display/mod.ts";
+import { JUPYTER_DISPLAY, type MimeBundle, type Table } from "../display/mod.ts";
 import { compareProfiles, type ProfileComparison } from "./compare_profiles.ts";
 import { profileModel } from "./profile_model.ts";
 import { speedSweep, type SpeedSweepOptions, type SweepPoint } from "./speed_sweep.ts";
-import { kernelTable, sweepFigure, waterfallFigure } from "./figures.ts";
+import { kernelTable, waterfallFigure } from "./figures.ts";
 
 /** A model to profile and its name. */
 export interface ProfiledModel {
@@ -134,15 +134,13 @@ export class WhyFaster {
     return this.summary;
   }
 
-  /** In a notebook: the waterfall, the kernel table and the sweep. */
+  /** The kernel table (ms per run, both models). */
+  table(): Table {
+    return kernelTable(this.summary.comparison);
+  }
+
+  /** In a notebook: the waterfall (show the kernel table with {@link WhyFaster.table}). */
   [JUPYTER_DISPLAY](): MimeBundle {
-    const { comparison, sweep } = this.summary;
-    return {
-      "text/html": [
-        waterfallFigure(comparison).toNotebookHtml(),
-        kernelTable(comparison).toHtml(),
-        ...(sweep ? [sweepFigure(sweep).toNotebookHtml()] : []),
-      ].join("\n"),
-    };
+    return waterfallFigure(this.summary.comparison)[JUPYTER_DISPLAY]();
   }
 }
