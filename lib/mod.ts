@@ -29,4 +29,6 @@ export * from "./quant/mod.ts";
 export * from "./fuse/mod.ts";
 export * from "./tune/mod.ts";
 export * from "./mixed/mod.ts";
+export * from "./atlas/mod.ts";
+export * from "./profile/mod.ts";
 export * from "./workshop/mod.ts";
