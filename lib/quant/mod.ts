@@ -54,3 +54,4 @@ export * from "./op_matmul_nbits.ts";
 export * from "./op_matmul_bnb4.ts";
 export * from "./weight_only.ts";
 export * from "./linear_inputs.ts";
+export * from "./smooth_quant.ts";
