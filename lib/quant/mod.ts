@@ -55,3 +55,4 @@ export * from "./op_matmul_bnb4.ts";
 export * from "./weight_only.ts";
 export * from "./linear_inputs.ts";
 export * from "./smooth_quant.ts";
+export * from "./weight_only_figures.ts";
