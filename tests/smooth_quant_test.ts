@@ -17,6 +17,7 @@ import { calibrate, collectLinearInputs, quantizeStatic, smoothQuant } from "../
 import { createSession } from "../lib/runtime/mod.ts";
 import { meetsCriterion } from "../lib/tune/mod.ts";
 import { MINI_DIR, standinMrpc } from "./support/mrpc.ts";
+import { extendedTest, MIRROR } from "./support/extended.ts";
 
 const config = parseDistilBertConfig(await Deno.readTextFile(join(MINI_DIR, "config.json")));
 const weights = await readSafetensors(join(MINI_DIR, "model.safetensors"));
@@ -64,26 +65,32 @@ Deno.test("SmoothQuant is function-preserving in FP32 and shrinks the outlier in
   }
 });
 
-Deno.test("outlier twin: plain static INT8 fails the 1% agreement criterion, SmoothQuant static INT8 meets it", async () => {
-  const fp32 = await evaluate(twin);
-  const plain = await evaluate(await staticInt8(twin));
-  const smooth = await evaluate(await staticInt8(smoothed.model));
-  const agree = (r: EvaluationResult) =>
-    agreementWith({ logits: r.logits, reference: fp32.logits, numLabels: 2 }).agreement;
-  console.log(
-    `twin ×${TWIN_FACTOR}: FP32 accuracy ${fp32.metrics.accuracy.toFixed(4)}; static INT8 ` +
-      `${plain.metrics.accuracy.toFixed(4)} (agreement ${agree(plain).toFixed(4)}); SmoothQuant ` +
-      `α 0.5 static INT8 ${smooth.metrics.accuracy.toFixed(4)} (agreement ${
-        agree(smooth).toFixed(4)
-      })`,
-  );
-  // The 1% criterion on agreement with FP32: the stand-in's FP32 accuracy (0.68) is near the
-  // majority class, and the broken twin collapses towards that class, so its *accuracy* rises by
-  // chance (0.70 at ×200) while it disagrees with FP32 on ~18% of pairs.
-  const criterion = { relative: 0.01 };
-  assert.ok(!meetsCriterion(agree(plain), 1, criterion), `plain agreement ${agree(plain)}`);
-  assert.ok(meetsCriterion(agree(smooth), 1, criterion), `smooth agreement ${agree(smooth)}`);
-  assert.ok(
-    Math.abs(smooth.metrics.accuracy - fp32.metrics.accuracy) <= 0.01 * fp32.metrics.accuracy,
-  );
-});
+extendedTest(
+  "outlier twin: plain static INT8 fails the 1% agreement criterion, SmoothQuant static INT8 meets it",
+  MIRROR,
+  async () => {
+    const fp32 = await evaluate(twin);
+    const plain = await evaluate(await staticInt8(twin));
+    const smooth = await evaluate(await staticInt8(smoothed.model));
+    const agree = (r: EvaluationResult) =>
+      agreementWith({ logits: r.logits, reference: fp32.logits, numLabels: 2 }).agreement;
+    console.log(
+      `twin ×${TWIN_FACTOR}: FP32 accuracy ${fp32.metrics.accuracy.toFixed(4)}; static INT8 ` +
+        `${plain.metrics.accuracy.toFixed(4)} (agreement ${
+          agree(plain).toFixed(4)
+        }); SmoothQuant ` +
+        `α 0.5 static INT8 ${smooth.metrics.accuracy.toFixed(4)} (agreement ${
+          agree(smooth).toFixed(4)
+        })`,
+    );
+    // The 1% criterion on agreement with FP32: the stand-in's FP32 accuracy (0.68) is near the
+    // majority class, and the broken twin collapses towards that class, so its *accuracy* rises by
+    // chance (0.70 at ×200) while it disagrees with FP32 on ~18% of pairs.
+    const criterion = { relative: 0.01 };
+    assert.ok(!meetsCriterion(agree(plain), 1, criterion), `plain agreement ${agree(plain)}`);
+    assert.ok(meetsCriterion(agree(smooth), 1, criterion), `smooth agreement ${agree(smooth)}`);
+    assert.ok(
+      Math.abs(smooth.metrics.accuracy - fp32.metrics.accuracy) <= 0.01 * fp32.metrics.accuracy,
+    );
+  },
+);
