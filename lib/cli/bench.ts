@@ -17,7 +17,7 @@ import { Table } from "../display/mod.ts";
 import { buildDtypeModel, fp32Suite } from "../workshop/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
-import { Q4_BENCH_VARIANT, quantSuiteWith } from "../quant/mod.ts";
+import { Q4_BENCH_VARIANT, Q4_INT8_COMPUTE_BENCH_VARIANT, quantSuiteWith } from "../quant/mod.ts";
 import { fusionSuite } from "../fuse/mod.ts";
 import { trainSuite } from "../train/mod.ts";
 import { qatSuite } from "../qat/mod.ts";
@@ -30,7 +30,7 @@ export const BENCH_SUITES: BenchSuite[] = [
     weightOnly: [Q4_BENCH_VARIANT, {
       name: "q4f16",
       build: (fp32) => buildDtypeModel(fp32, "q4f16"),
-    }],
+    }, Q4_INT8_COMPUTE_BENCH_VARIANT],
   }),
   fusionSuite,
   mixedPrecisionSuite,
