@@ -12,3 +12,4 @@ export * from "./fp32_bench.ts";
 export * from "./hub_layout.ts";
 export * from "./quantize_workshop_model.ts";
 export * from "./prefetch.ts";
+export * from "./export_dtypes.ts";
