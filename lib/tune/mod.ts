@@ -58,6 +58,7 @@ export * from "./strategy_conservative.ts";
 export * from "./strategy_mse.ts";
 export * from "./strategy_mse_v2.ts";
 export * from "./strategy_hawq_v2.ts";
+export * from "./strategy_ask_tell.ts";
 export * from "./objective.ts";
 export * from "./trial_cache.ts";
 export * from "./result.ts";

@@ -14,6 +14,7 @@ import {
   tokenBatches,
 } from "./_test_support.ts";
 import {
+  askTellStrategy,
   classifierEvaluator,
   paretoFront,
   type RecipeSpace,
@@ -184,4 +185,63 @@ Deno.test("trial cache: a re-run with a larger budget replays cached trials and 
     first.history.map((t) => t.accuracy),
   );
   assert.equal([...Deno.readDirSync(dir)].length, 6);
+});
+
+Deno.test("ask/tell adapter: a loopback optimizer service proposes trials and is told results", async () => {
+  const requests: { path: string; body: Record<string, unknown> }[] = [];
+  const plan = [
+    { perChannel: "true" },
+    { perChannel: "true", fallback: ["layer.0"] },
+    { perChannel: "true", fallback: ["layer.1"] },
+  ];
+  let asked = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    const body = await req.json();
+    requests.push({ path, body });
+    if (path === "/v1/experiments") return Response.json({ id: "e1" });
+    if (path === "/v1/experiments/e1/suggestions") {
+      return asked < plan.length
+        ? Response.json({ id: ++asked, assignments: plan[asked - 1] })
+        : Response.json({ done: true });
+    }
+    if (path === "/v1/experiments/e1/observations") return Response.json({});
+    return new Response("no such route", { status: 404 });
+  });
+  try {
+    const strategy = askTellStrategy({
+      name: "loopback",
+      url: `http://127.0.0.1:${server.addr.port}/v1`,
+    });
+    const result = await tune({ ...base, strategy, space: oneRecipe });
+    assert.equal(result.strategy, "loopback");
+    assert.deepEqual(result.history.map((t) => t.config.fallback), [[], ["layer.0"], ["layer.1"]]);
+    assert.equal(result.met, true, result.message);
+    const created = requests[0].body as { parameters: { name: string }[]; fallbackUnits: string[] };
+    assert.deepEqual(created.parameters.map((p) => p.name), [
+      "calibration",
+      "perChannel",
+      "activationSymmetric",
+    ]);
+    assert.deepEqual(created.fallbackUnits, [
+      "embeddings",
+      "layer.0",
+      "layer.1",
+      "pre_classifier",
+      "classifier",
+    ]);
+    const told = requests.filter((r) => r.path.endsWith("/observations")).map((r) => r.body);
+    assert.deepEqual(told.map((o) => o.suggestion), [1, 2, 3]);
+    assert.deepEqual(told.map((o) => o.met), [false, false, true]);
+    assert.deepEqual(told.map((o) => o.value), result.history.map((t) => t.accuracy));
+    // A suggestion outside the space is refused with its name.
+    plan.push({ perChannel: "maybe" });
+    asked = 3;
+    await assert.rejects(
+      tune({ ...base, strategy, space: oneRecipe }),
+      /suggestion 4 .*perChannel = "maybe" is not one of true/,
+    );
+  } finally {
+    await server.shutdown();
+  }
 });
