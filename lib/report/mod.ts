@@ -6,3 +6,4 @@
  */
 export * from "./demo_report.ts";
 export * from "./write_report.ts";
+export * from "./manifest.ts";

@@ -6,6 +6,7 @@ import type { ProgressOption } from "../progress/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { quantizeWorkshopModel } from "./quantize_workshop_model.ts";
 import { loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.ts";
+import { workshopManifest } from "./workshop_manifest.ts";
 import { join, resolve } from "node:path";
 
 /** Options of {@link runDemo}. */
@@ -93,6 +94,16 @@ export async function runDemo(
     });
     report.add(evaluated.result);
   }
+  report.extra.manifest = await workshopManifest({
+    task: "demo",
+    config: { modelId: workshop.modelId, revision: options.revision, quick: workshop.quick },
+    seeds: { tune: 0 },
+    modelId: workshop.modelId,
+    revision: options.revision,
+    modelPath: model.path,
+    splits: ["validation", "train"],
+    settings,
+  });
   const paths = await writeReport(report, { dir: outDir });
   return { report, paths };
 }

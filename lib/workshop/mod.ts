@@ -10,3 +10,4 @@ export * from "./demo.ts";
 export * from "./fp32_bench.ts";
 export * from "./hub_layout.ts";
 export * from "./quantize_workshop_model.ts";
+export * from "./workshop_manifest.ts";

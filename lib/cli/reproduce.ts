@@ -1,0 +1,34 @@
+/**
+ * `deno task reproduce REPORT.json`: re-runs the run or demo that wrote the report (from its
+ * manifest) and prints each figure then and now with its tolerance; exits with status 1 when an
+ * input's hash or a figure differs.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { reproduceReport } from "../experiment/mod.ts";
+import { runCli } from "./main.ts";
+
+if (import.meta.main) await runCli(main);
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: { help: { type: "boolean", short: "h" } },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.log(
+      "deno task reproduce REPORT.json\n" +
+        "Re-runs the report's task and compares every figure; exit status 1 on a difference.",
+    );
+    if (!values.help) Deno.exit(2);
+    return;
+  }
+  const { ok, table } = await reproduceReport(positionals[0]);
+  console.log(table.toString());
+  if (!ok) {
+    console.error("error: the run did not reproduce (rows marked DIFFERS)");
+    Deno.exit(1);
+  }
+}
