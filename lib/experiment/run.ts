@@ -8,7 +8,6 @@
 
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { prepareMrpc } from "../data/mod.ts";
 import { evaluateClassifier } from "../eval/mod.ts";
 import { writeFileAtomic } from "../fs/mod.ts";
 import { type HubSettings, hubSettings } from "../hub/mod.ts";

@@ -1,10 +1,12 @@
 /**
  * The `bayesian` strategy: Bayesian optimization over the encoded configuration space (every
  * recipe × sets of FP32 fallback blocks, see `candidates.ts`). After the default configuration
- * and two seeded random draws, a Gaussian process (Matérn 5/2, `gaussian_process.ts`) is fitted
- * to what the trials scored — accuracy minus a small price per block left in FP32 (half the
- * criterion's slack for all of them) — and the untried candidate with the largest expected
- * improvement runs next (ties: the first in pool order, fewest fallbacks first). Stops at the
+ * and two seeded random draws among candidates with at most one block in FP32, a Gaussian process
+ * (Matérn 5/2, `gaussian_process.ts`) is fitted to what the trials scored — accuracy minus a price
+ * for the blocks left in FP32 (twice the criterion's slack for all of them, so a passing
+ * configuration that gives back most of the model scores below a failing one that gives back
+ * little) — and the untried candidate with the largest expected improvement runs next (ties:
+ * the first in pool order, fewest fallbacks first). Stops at the
  * first trial that meets the criterion (unless the run optimizes an objective), when the pool is
  * spent, or at the budget. Deterministic for a seed.
  *
@@ -33,7 +35,7 @@ export const bayesianStrategy: TuneStrategy = registerStrategy({
     const open = new Set(pool.keys());
     const slack = Math.max(1e-3, ctx.baseline.accuracy - ctx.threshold);
     const score = (c: Candidate, t: Trial) =>
-      t.accuracy - 0.5 * slack * ((c.fallback?.length ?? 0) / Math.max(1, units.length));
+      t.accuracy - 2 * slack * ((c.fallback?.length ?? 0) / Math.max(1, units.length));
     const runAt = async (i: number, phase: string): Promise<Trial | "stop" | undefined> => {
       open.delete(i);
       const candidate = { ...pool[i], phase };
@@ -52,8 +54,9 @@ export const bayesianStrategy: TuneStrategy = registerStrategy({
       open.delete(defaultIndex);
       seen.push({ x: xs[defaultIndex], y: score(pool[defaultIndex], first) });
     }
-    for (let i = 0; i < BAYESIAN_INITIAL_DRAWS && open.size > 0; i++) {
-      const pick = ctx.rng.pick([...open]);
+    const small = [...open].filter((i) => (pool[i].fallback?.length ?? 0) <= 1);
+    for (let i = 0; i < BAYESIAN_INITIAL_DRAWS && small.length > 0; i++) {
+      const pick = small.splice(ctx.rng.int(small.length), 1)[0];
       if (await runAt(pick, "bayesian-init") === "stop") return;
     }
     while (open.size > 0) {
