@@ -14,7 +14,7 @@ import { type BenchContext, type BenchSuite, machineInfo, runBenchSuites } from 
 import { buildDistilBert, DISTILBERT_BASE, loadHubConfig } from "../model/mod.ts";
 import { writeModel } from "../onnx/mod.ts";
 import { Table } from "../display/mod.ts";
-import { fp32Suite } from "../workshop/mod.ts";
+import { fp32Suite, tuneBenchSuite } from "../workshop/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
 import { quantSuite } from "../quant/mod.ts";
@@ -29,6 +29,7 @@ export const BENCH_SUITES: BenchSuite[] = [
   quantSuite,
   fusionSuite,
   mixedPrecisionSuite,
+  tuneBenchSuite(),
   { ...trainSuite, needsModel: true },
   { ...qatSuite, needsModel: true },
 ];

@@ -7,6 +7,7 @@ Deno.test("deno task bench runs every suite once, in order, training and QAT las
     "quant",
     "fusion",
     "mixed",
+    "tune",
     "train",
     "qat",
   ]);
