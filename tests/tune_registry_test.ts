@@ -29,7 +29,17 @@ const evaluate = classifierEvaluator({ batches: validation.batches.slice(0, 8), 
 const base = { model, evaluate, session, latency: false as const, progress: false as const };
 
 Deno.test("a strategy registered outside lib/ runs its proposals in order on the stand-in", async () => {
-  assert.deepEqual(TUNE_STRATEGIES.names(), ["basic", "random", "tail-first"]);
+  assert.deepEqual(TUNE_STRATEGIES.names(), [
+    "basic",
+    "random",
+    "exhaustive",
+    "bayesian",
+    "conservative",
+    "mse",
+    "mse_v2",
+    "hawq_v2",
+    "tail-first",
+  ]);
   const result = await tune({
     ...base,
     approach: "dynamic",
