@@ -33,7 +33,17 @@ extendedTest(
   "a strategy registered outside lib/ runs its proposals in order on the stand-in",
   MIRROR,
   async () => {
-    assert.deepEqual(TUNE_STRATEGIES.names(), ["basic", "random", "tail-first"]);
+    assert.deepEqual(TUNE_STRATEGIES.names(), [
+      "basic",
+      "random",
+      "exhaustive",
+      "bayesian",
+      "conservative",
+      "mse",
+      "mse_v2",
+      "hawq_v2",
+      "tail-first",
+    ]);
     const result = await tune({
       ...base,
       approach: "dynamic",
@@ -167,7 +177,18 @@ Deno.test("deno task quantize --help lists the strategies a module registers", a
   });
   assert.equal(imported.code, 0, imported.stderr);
   assert.match(imported.stdout, /^ {4}tail-first +quantize all, then fall back whole blocks/m);
-  const unknown = await runTask("quantize", { args: ["--tune", "--strategy", "bayesian"] });
+  for (const name of ["exhaustive", "bayesian", "conservative", "mse", "mse_v2", "hawq_v2"]) {
+    assert.match(plain.stdout, new RegExp(`^ {4}${name} +\\S`, "m"), name);
+  }
+  assert.match(plain.stdout, /--objective accuracy\|latency\|size\|pareto/);
+  // bayesian is registered now (issue 12); an unregistered name is still refused.
+  const unknown = await runTask("quantize", { args: ["--tune", "--strategy", "annealing"] });
   assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /--strategy bayesian is not one of basic, random/);
+  assert.match(
+    unknown.stderr,
+    /--strategy annealing is not one of basic, random, exhaustive, bayesian/,
+  );
+  const objective = await runTask("quantize", { args: ["--tune", "--objective", "speed"] });
+  assert.equal(objective.code, 1);
+  assert.match(objective.stderr, /--objective speed is not one of accuracy, latency, size, pareto/);
 });

@@ -14,7 +14,7 @@ import { type BenchContext, type BenchSuite, machineInfo, runBenchSuites } from 
 import { buildDistilBert, DISTILBERT_BASE, loadHubConfig } from "../model/mod.ts";
 import { writeModel } from "../onnx/mod.ts";
 import { Table } from "../display/mod.ts";
-import { buildDtypeModel, fp32Suite } from "../workshop/mod.ts";
+import { buildDtypeModel, fp32Suite, tuneBenchSuite } from "../workshop/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
 import { Q4_BENCH_VARIANT, Q4_INT8_COMPUTE_BENCH_VARIANT, quantSuiteWith } from "../quant/mod.ts";
@@ -36,6 +36,7 @@ export const BENCH_SUITES: BenchSuite[] = [
   fusionSuite,
   mixedPrecisionSuite,
   pruneSuite,
+  tuneBenchSuite(),
   { ...trainSuite, needsModel: true },
   { ...qatSuite, needsModel: true },
 ];

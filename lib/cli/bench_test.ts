@@ -8,6 +8,7 @@ Deno.test("deno task bench runs every suite once, in order, training and QAT las
     "fusion",
     "mixed",
     "prune",
+    "tune",
     "train",
     "qat",
   ]);

@@ -1,7 +1,8 @@
 /**
  * `deno task quantize --model ID --approach dynamic|static [--method minmax|percentile|entropy]
  * [--samples N] [--format qdq|qoperator] [--exclude NODE,…] [--per-tensor] [--out DIR]
- * [--tune [--relative-loss 0.01] [--strategy NAME] [--max-trials N]] [--import MODULE,…]`:
+ * [--tune [--relative-loss 0.01] [--strategy NAME] [--max-trials N] [--objective accuracy|latency|
+ * size|pareto]] [--import MODULE,…]`:
  * post-training quantization of a hub model, written in hub layout (`DIR/onnx/model_quantized.onnx`
  * beside `config.json` and the tokenizer) so `@huggingface/transformers` loads it with
  * `dtype: "q8"`. `--strategy` takes any registered tuning strategy (`basic`, `random`, or one a
@@ -17,7 +18,7 @@ import { parseArgs } from "node:util";
 import { Table } from "../display/mod.ts";
 import { type Approach, quantizeWorkshopModel } from "../workshop/mod.ts";
 import type { CalibrationMethod, QuantFormat } from "../quant/mod.ts";
-import { TUNE_STRATEGIES } from "../tune/mod.ts";
+import { TUNE_OBJECTIVES, TUNE_STRATEGIES } from "../tune/mod.ts";
 import { EXIT_CRITERION_MISSED, runCli } from "./main.ts";
 
 /** A command-line value is not one of the allowed ones. */
@@ -82,7 +83,8 @@ export function quantizeUsage(): string {
   const width = Math.max(...strategies.map((s) => s.name.length));
   return "deno task quantize --model ID --approach dynamic|static [--method minmax|percentile|entropy]\n" +
     "  [--samples N] [--format qdq|qoperator] [--exclude NODE,...] [--per-tensor] [--out DIR]\n" +
-    "  [--tune [--relative-loss 0.01] [--strategy NAME] [--max-trials N]] [--import MODULE,...]\n\n" +
+    "  [--tune [--relative-loss 0.01] [--strategy NAME] [--max-trials N]\n" +
+    "  [--objective accuracy|latency|size|pareto]] [--import MODULE,...]\n\n" +
     "--import MODULE,...  modules to load first (e.g. one that calls registerStrategy)\n" +
     "exit status: 0 done; 1 error; 3 tuning met no configuration (the best one is written)\n" +
     "tuning strategies (--strategy):\n" +
@@ -116,7 +118,7 @@ function checkCombinations(values: Record<string, string | boolean | undefined>)
     }
   }
   if (!values.tune) {
-    for (const flag of ["relative-loss", "strategy", "max-trials"]) {
+    for (const flag of ["relative-loss", "strategy", "max-trials", "objective"]) {
       if (given(flag)) {
         throw new UsageError(`--${flag} sets the tuner: add --tune, or drop --${flag}.`);
       }
@@ -141,6 +143,7 @@ function parseFlags(args: string[]) {
         "relative-loss": { type: "string" },
         strategy: { type: "string" },
         "max-trials": { type: "string" },
+        objective: { type: "string" },
         out: { type: "string" },
         import: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -187,6 +190,7 @@ async function main(): Promise<void | number> {
           : { relative: lossFraction("relative-loss", values["relative-loss"]) },
         strategy: oneOf("strategy", values.strategy, TUNE_STRATEGIES.names()),
         maxTrials,
+        objective: oneOf("objective", values.objective, TUNE_OBJECTIVES),
       }
       : undefined,
   });

@@ -13,3 +13,4 @@ export * from "./random.ts";
 export * from "./load.ts";
 export * from "./outlier_twin.ts";
 export * from "./anatomy.ts";
+export * from "./outlier_twin_model.ts";

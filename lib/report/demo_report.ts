@@ -41,7 +41,7 @@ export interface VariantResult {
 }
 
 /** How, where and when the report's numbers were made (shown in the report's run section). */
-export type RunManifest = Record<string, string | number | boolean | undefined>;
+export type RunInfo = Record<string, string | number | boolean | undefined>;
 
 /** What `report.json` holds. */
 export interface DemoReportJson {
@@ -52,7 +52,7 @@ export interface DemoReportJson {
   results: VariantResult[];
   /** The statistics of the comparison with FP32 (intervals, McNemar, flips). */
   comparison?: VariantComparison;
-  run?: RunManifest;
+  run?: RunInfo;
   [extra: string]: unknown;
 }
 
@@ -77,7 +77,7 @@ export class DemoReport {
   /** Set by the run that made the variants (`compareVariants` of `lib/stats`). */
   comparison?: VariantComparison;
   /** Command, profile, seeds, versions and timings of the run. */
-  run?: RunManifest;
+  run?: RunInfo;
   readonly extra: Record<string, unknown> = {};
   readonly createdAt = new Date().toISOString();
 

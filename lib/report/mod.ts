@@ -8,3 +8,4 @@ export * from "./demo_report.ts";
 export * from "./sections.ts";
 export * from "./report_page.ts";
 export * from "./write_report.ts";
+export * from "./manifest.ts";

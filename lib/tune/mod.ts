@@ -2,7 +2,8 @@
  * Accuracy-driven quantization tuning, Intel Neural Compressor's workflow on the kit's
  * post-training quantization: {@link tune} tries configurations — the default, recipe variants
  * (calibration method, per-channel, symmetric activations), FP32 fallback by block and by op
- * ordered by measured sensitivity (`basic`), or seeded random draws (`random`) — until one keeps
+ * ordered by measured sensitivity (`basic`), seeded random draws (`random`), and `exhaustive`,
+ * `bayesian`, `conservative`, `mse`, `mse_v2` and `hawq_v2` — until one keeps
  * accuracy within the criterion, and returns a {@link TuneResult} with the best model and the
  * whole history (a table in notebooks; {@link historyFigure} draws it).
  *
@@ -46,6 +47,20 @@ export * from "./quantization_space.ts";
 export * from "./tune_context.ts";
 export * from "./strategy_basic.ts";
 export * from "./strategy_random.ts";
+export * from "./candidates.ts";
+export * from "./gaussian_process.ts";
+export * from "./fallback_order.ts";
+export * from "./op_output_error.ts";
+export * from "./hessian_trace.ts";
+export * from "./strategy_exhaustive.ts";
+export * from "./strategy_bayesian.ts";
+export * from "./strategy_conservative.ts";
+export * from "./strategy_mse.ts";
+export * from "./strategy_mse_v2.ts";
+export * from "./strategy_hawq_v2.ts";
+export * from "./strategy_ask_tell.ts";
+export * from "./objective.ts";
+export * from "./trial_cache.ts";
 export * from "./result.ts";
 export * from "./figures.ts";
 export * from "./tune.ts";

@@ -23,6 +23,7 @@ import { TuneError, TuneOptionsError } from "./errors.ts";
 import { type LatencyProbe, latencyProbe, type TrialLatencyOptions } from "./latency.ts";
 import { evaluateChecked, plainMetrics, SearchLoop, type SearchTrial } from "./search_loop.ts";
 import type { SearchSpace } from "./search_space.ts";
+import type { TrialCache } from "./trial_cache.ts";
 import type { StopReason, TuneBaseline, TuneEvaluate } from "./types.ts";
 
 /** Default of {@link SearchOptions.maxTrials}. */
@@ -65,6 +66,10 @@ export interface SearchOptions<C, X extends object = Record<never, never>, A = u
   compare?: (a: SearchTrial<X>, b: SearchTrial<X>) => number;
   /** Called after every trial. */
   onTrial?: (trial: SearchTrial<X>, history: readonly SearchTrial<X>[]) => void | Promise<void>;
+  /** Keep searching after a passing trial, until the budget ends (objectives). */
+  continueAfterMet?: boolean;
+  /** Cached trials by content hash (see `TrialCache`). */
+  cache?: TrialCache;
 }
 
 /** What {@link search} returns. */
@@ -143,6 +148,8 @@ export async function search<C, X extends object = Record<never, never>, A = und
     progress,
     compare: options.compare,
     onTrial: options.onTrial,
+    continueAfterMet: options.continueAfterMet,
+    cache: options.cache,
   });
   try {
     await strategy.run(loop);

@@ -14,6 +14,7 @@ import { forgetBytes, rememberBytes } from "./encoded.ts";
 import { TuneError } from "./errors.ts";
 import type { LatencyProbe } from "./latency.ts";
 import type { SearchSpace } from "./search_space.ts";
+import type { TrialCache } from "./trial_cache.ts";
 import type { StopReason, TuneBaseline, TuneEvaluate, TuneMetrics } from "./types.ts";
 
 /** What the loop records of every trial, whatever the space. */
@@ -35,6 +36,8 @@ export interface TrialMeasures {
   seconds: number;
   /** Whether the accuracy meets the criterion. */
   met: boolean;
+  /** True when the measures came from the trial cache (nothing was evaluated). */
+  cached?: boolean;
 }
 
 /** A trial of a space whose applied configurations record `X`. */
@@ -62,6 +65,13 @@ export interface SearchLoopInit<C, X extends object, A> {
   /** The seeded generator strategies draw from. */
   rng: Rng;
   progress: ProgressReporter;
+  /**
+   * Keep going after a trial meets the criterion (to optimize an objective among passing
+   * trials within the budget); default false: the first passing trial ends the search.
+   */
+  continueAfterMet?: boolean;
+  /** Where trials are looked up by content before being evaluated, and stored after. */
+  cache?: TrialCache;
   /** Orders trials best first (default {@link rankByCost} with the space's cost). */
   compare?: (a: SearchTrial<X>, b: SearchTrial<X>) => number;
   onTrial?: (trial: SearchTrial<X>, history: readonly SearchTrial<X>[]) => void | Promise<void>;
@@ -170,6 +180,14 @@ export class SearchLoop<C, X extends object = Record<never, never>, A = undefine
     return performance.now() >= this.#init.deadline;
   }
 
+  /**
+   * Whether `trial` ends the search: it meets the criterion and the run stops at the first
+   * passing trial (strategies call this instead of reading `trial.met`).
+   */
+  satisfied(trial: TrialMeasures): boolean {
+    return trial.met && !this.#init.continueAfterMet;
+  }
+
   /** Whether a configuration with the same key already ran. */
   tried(config: C): boolean {
     return this.#keys.has(this.space.key(config));
@@ -201,9 +219,28 @@ export class SearchLoop<C, X extends object = Record<never, never>, A = undefine
     const bytes = rememberBytes(applied.model);
     let metrics: TuneMetrics;
     let latencyMs: number | undefined;
+    const cache = this.#init.cache;
+    let cached = false;
     try {
-      metrics = await this.evaluate(applied.model, where);
-      latencyMs = this.#init.latency ? await this.#init.latency.measure(bytes) : undefined;
+      const key = cache?.key(bytes, applied.record, this.baseline.metrics);
+      const hit = key ? await cache!.get(key) : undefined;
+      if (hit && (hit.latencyMs !== undefined || !this.#init.latency)) {
+        metrics = { ...hit.metrics, accuracy: hit.accuracy, f1: hit.f1, agreement: hit.agreement };
+        latencyMs = this.#init.latency ? hit.latencyMs : undefined;
+        cached = true;
+      } else {
+        metrics = await this.evaluate(applied.model, where);
+        latencyMs = this.#init.latency ? await this.#init.latency.measure(bytes) : undefined;
+        if (key) {
+          await cache!.put(key, {
+            accuracy: metrics.accuracy,
+            f1: metrics.f1,
+            agreement: metrics.agreement,
+            metrics: plainMetrics(metrics),
+            latencyMs,
+          });
+        }
+      }
     } finally {
       forgetBytes(applied.model);
     }
@@ -223,6 +260,7 @@ export class SearchLoop<C, X extends object = Record<never, never>, A = undefine
         this.baseline.accuracy,
         this.criterion,
       ),
+      ...(cached ? { cached: true } : {}),
     } as SearchTrial<X>;
     this.#history.push(trial);
     this.#keys.add(this.space.key(config));

@@ -33,7 +33,7 @@ export const basicStrategy: TuneStrategy = registerStrategy({
   description: "default, then recipes, then FP32 fallback by block and by op, most sensitive first",
   async run(ctx) {
     const first = await ctx.run({ phase: "default", recipe: ctx.defaultRecipe });
-    if (!first || first.met) return;
+    if (!first || ctx.satisfied(first)) return;
     const tuned = await tuneRecipe(ctx, first);
     if (!tuned) return;
     const blocks = await blockFallback(ctx, [tuned.recipe, ctx.defaultRecipe]);
@@ -54,7 +54,7 @@ async function tuneRecipe(
       const candidate: Candidate = { phase: "recipe", recipe };
       if (ctx.tried(candidate)) continue;
       const trial = await ctx.run(candidate);
-      if (!trial || trial.met) return undefined;
+      if (!trial || ctx.satisfied(trial)) return undefined;
       if (compareTrials(trial, best.trial) < 0) best = { recipe, trial };
     }
   }
@@ -117,6 +117,6 @@ async function opFallback(
     const candidate: Candidate = { phase: "op-fallback", recipe, fallback: order.slice(0, k) };
     if (ctx.tried(candidate)) continue;
     const trial = await ctx.run(candidate);
-    if (!trial || trial.met) return;
+    if (!trial || ctx.satisfied(trial)) return;
   }
 }

@@ -23,7 +23,7 @@ export const randomStrategy: TuneStrategy = registerStrategy({
   description: "the default, then seeded random recipes and fallback sets, never repeated",
   async run(ctx) {
     const first = await ctx.run({ phase: "default", recipe: ctx.defaultRecipe });
-    if (!first || first.met) return;
+    if (!first || ctx.satisfied(first)) return;
     const blocks = ctx.blocks();
     const ops = ctx.ops();
     for (;;) {
@@ -34,7 +34,7 @@ export const randomStrategy: TuneStrategy = registerStrategy({
       }
       if (!candidate) return;
       const trial = await ctx.run(candidate);
-      if (!trial || trial.met) return;
+      if (!trial || ctx.satisfied(trial)) return;
     }
   },
 });

@@ -29,11 +29,19 @@ import { checkSearchOptions, DEFAULT_MAX_TRIALS, search } from "./search.ts";
 import type { SearchLoop } from "./search_loop.ts";
 import { SENSITIVITY_MEASURES, type SensitivityMeasure } from "./sensitivity_measure.ts";
 import { resolveStrategy, TUNE_STRATEGIES, type TuneStrategy } from "./strategy.ts";
-import { TuneContext } from "./tune_context.ts";
+import { compareTrials, TuneContext } from "./tune_context.ts";
+import { checkObjective, continuesAfterMet, objectiveCompare } from "./objective.ts";
+import { TrialCache } from "./trial_cache.ts";
 import type { StopReason, TuneBaseline, TuneOptions } from "./types.ts";
 // The built-in strategies and sensitivity measures register themselves, in this order.
 import "./strategy_basic.ts";
 import "./strategy_random.ts";
+import "./strategy_exhaustive.ts";
+import "./strategy_bayesian.ts";
+import "./strategy_conservative.ts";
+import "./strategy_mse.ts";
+import "./strategy_mse_v2.ts";
+import "./strategy_hawq_v2.ts";
 import "./sensitivity_logit_mse.ts";
 import "./sensitivity_accuracy_drop.ts";
 
@@ -73,6 +81,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   const approach = options.approach ?? "static";
   const maxTrials = options.maxTrials ?? DEFAULT_MAX_TRIALS;
   checkOptions(options, approach);
+  const objective = checkObjective(options.objective ?? "accuracy", options.latency !== false);
+  const cache = typeof options.cache === "string" ? new TrialCache(options.cache) : options.cache;
   const strategy: TuneStrategy = resolveStrategy(options.strategy ?? "basic");
   const work = prepareModel(options);
   const latency = options.latency === false
@@ -126,6 +136,9 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     progress: options.progress,
     label: `tune (${strategy.name})`,
     onTrial: options.onTrial,
+    compare: objectiveCompare(objective, compareTrials),
+    continueAfterMet: continuesAfterMet(objective),
+    cache,
   });
   const result = {
     met: outcome.met,

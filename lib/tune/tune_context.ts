@@ -116,6 +116,38 @@ export class TuneContext {
     return opGroups(this.quantizableNodes());
   }
 
+  /** Whether `trial` ends the search (see `SearchLoop.satisfied`). */
+  satisfied(trial: Trial): boolean {
+    return this.loop.satisfied(trial);
+  }
+
+  /** The FP32 model trials quantize (after `fuseFirst` / `transform`). */
+  get model(): Model {
+    return this.#init.space.model;
+  }
+
+  /** The batches sensitivity is measured on (may be empty). */
+  get sensitivityBatches(): readonly CalibrationInput[] {
+    return this.#init.sensitivityBatches;
+  }
+
+  /** Measures a model's first output against FP32's on the sensitivity batches (cached probe). */
+  outputError(): Promise<OutputErrorProbe> {
+    return this.#probe ??= outputErrorProbe(
+      this.#init.space.model,
+      this.#init.sensitivityBatches,
+      this.#init.session,
+    );
+  }
+
+  /** Quantizes the FP32 model under `recipe`, leaving out `exclude` or quantizing only `include`. */
+  quantize(
+    recipe: Recipe,
+    nodes: { include?: readonly string[]; exclude?: readonly string[] },
+  ): Model {
+    return this.#init.space.quantize(recipe, nodes).model;
+  }
+
   /** Whether a candidate with the same recipe and fallback nodes already ran. */
   tried(candidate: Candidate): boolean {
     return this.loop.tried(candidate);
@@ -176,12 +208,7 @@ export class TuneContext {
         baseline: this.baseline,
         evaluate: (m, where) => this.loop.evaluate(m, where),
         batches: this.#init.sensitivityBatches,
-        outputError: () =>
-          this.#probe ??= outputErrorProbe(
-            space.model,
-            this.#init.sensitivityBatches,
-            this.#init.session,
-          ),
+        outputError: () => this.outputError(),
         session: this.#init.session ?? {},
       });
       return {

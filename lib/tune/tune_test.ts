@@ -208,8 +208,8 @@ Deno.test("tune (random): respects maxTrials and the time budget", async () => {
 Deno.test("tune: options and evaluation errors name the fix", async () => {
   await assert.rejects(() => tune({ ...base }), TuneOptionsError);
   await assert.rejects(
-    () => tune({ ...base, calibration, strategy: "bayesian" as never }),
-    /unknown tuning strategy "bayesian"; use one of "basic", "random"/,
+    () => tune({ ...base, calibration, strategy: "annealing" as never }),
+    /unknown tuning strategy "annealing"; use one of "basic", "random", "exhaustive", "bayesian"/,
   );
   await assert.rejects(
     () => tune({ ...base, calibration, criterion: { relative: Number.NaN } }),

@@ -21,6 +21,8 @@ import type { Recipe, RecipeSpace } from "./recipes.ts";
 import type { TrialMeasures } from "./search_loop.ts";
 import type { SensitivityMeasure } from "./sensitivity_measure.ts";
 import type { TuneStrategy } from "./strategy.ts";
+import type { TuneObjective } from "./objective.ts";
+import type { TrialCache } from "./trial_cache.ts";
 
 /** What an evaluation function returns: `accuracy` (the tuned metric) and any other numbers. */
 export interface TuneMetrics {
@@ -143,4 +145,16 @@ export interface TuneOptions {
   progress?: ProgressOption;
   /** Called after every trial (e.g. to redraw the history in a notebook). */
   onTrial?: (trial: Trial, history: readonly Trial[]) => void | Promise<void>;
+  /**
+   * What to optimize among passing trials (see `objective.ts`): `"accuracy"` (default: stop at
+   * the first passing trial, fewest FP32 nodes best), `"latency"` or `"size"` (search the whole
+   * budget, the fastest or smallest passing trial best), `"pareto"` (as `"latency"`; draw the
+   * front with `paretoFigure`).
+   */
+  objective?: TuneObjective;
+  /**
+   * A folder (or a `TrialCache`) of trials cached by content hash: a re-run replays cached
+   * trials without evaluating them and continues with new ones.
+   */
+  cache?: string | TrialCache;
 }

@@ -23,6 +23,7 @@ import { checkModelChoice } from "./check_options.ts";
 
 /** Seed of the bootstrap intervals in the demo's report. */
 const BOOTSTRAP_SEED = 0;
+import { workshopManifest } from "./workshop_manifest.ts";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -164,6 +165,16 @@ export async function runDemo(
       started: started.toISOString(),
       "seconds": Math.round((Date.now() - started.getTime()) / 100) / 10,
     };
+    report.extra.manifest = await workshopManifest({
+      task: "demo",
+      config: { modelId: workshop.modelId, revision: options.revision, quick: workshop.quick },
+      seeds: { tune: 0, bootstrap: BOOTSTRAP_SEED },
+      modelId: workshop.modelId,
+      revision: options.revision,
+      modelPath: model.path,
+      splits: ["validation", "train"],
+      settings,
+    });
     await writeReport(report, {
       dir: tmp,
       sections: [...DEFAULT_REPORT_SECTIONS.slice(0, -1), ATLAS_SECTION, PROFILE_SECTION]

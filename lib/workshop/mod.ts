@@ -13,3 +13,6 @@ export * from "./hub_layout.ts";
 export * from "./quantize_workshop_model.ts";
 export * from "./prefetch.ts";
 export * from "./export_dtypes.ts";
+export * from "./workshop_manifest.ts";
+export * from "./strategy_comparison.ts";
+export * from "./tune_bench.ts";

@@ -18,6 +18,7 @@ import {
   classifierEvaluator,
   type Trial,
   tune,
+  type TuneObjective,
   type TuneResult,
 } from "../tune/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
@@ -77,6 +78,11 @@ export interface WorkshopTuneOptions {
   strategy?: string;
   /** Default 50 (6 in the quick profile). */
   maxTrials?: number;
+  /**
+   * What to optimize among passing trials (`tune`'s `objective`; default `"accuracy"`: the first
+   * passing trial). `"latency"` and `"pareto"` need timed trials (not the quick profile).
+   */
+  objective?: TuneObjective;
   /** Default 1800 s (180 s in the quick profile). */
   timeBudgetSeconds?: number;
   seed?: number;
@@ -208,6 +214,7 @@ export async function quantizeWorkshopModel(
       seed: settingsOfTune.seed,
       latency: workshop.quick ? false : undefined,
       onTrial: settingsOfTune.onTrial,
+      objective: settingsOfTune.objective,
       progress: options.progress,
     });
     result = { model: tuning.model, report: tuning.report };

@@ -1,0 +1,45 @@
+/**
+ * `deno task run FILE.yaml [--import MODULE,…]`: runs the experiment a YAML config describes
+ * (`lib/experiment`; examples in `data/recipes/`) and writes `report.json` with its manifest and
+ * the best model to the config's `output`. A config that does not validate is refused with the
+ * key path and line of each mistake (exit status 2).
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { ExperimentConfigError, parseExperimentConfig, runExperiment } from "../experiment/mod.ts";
+import { runCli } from "./main.ts";
+
+if (import.meta.main) await runCli(main);
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: { import: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.log(
+      "deno task run FILE.yaml [--import MODULE,...]\n" +
+        "Runs the experiment FILE.yaml describes (see data/recipes/) and writes OUTPUT/report.json.",
+    );
+    if (!values.help) Deno.exit(2);
+    return;
+  }
+  for (const path of values.import?.split(",").map((s) => s.trim()).filter(Boolean) ?? []) {
+    await import(/^[a-z]+:/.test(path) ? path : pathToFileURL(resolve(path)).href);
+  }
+  const file = positionals[0];
+  let config;
+  try {
+    config = parseExperimentConfig(await Deno.readTextFile(file), file);
+  } catch (error) {
+    if (!(error instanceof ExperimentConfigError)) throw error;
+    console.error(`error: ${error.message}`);
+    Deno.exit(2);
+  }
+  const { report, dir } = await runExperiment(config);
+  console.log(`${report.result.message}\nwrote ${dir}/report.json and ${dir}/model_quantized.onnx`);
+}

@@ -1,0 +1,195 @@
+/**
+ * Reproducing a run from its `report.json`: the inputs are hashed again, the task is run again
+ * from the manifest's resolved configuration (into a temporary folder), and every figure is
+ * compared then and now with its tolerance — accuracy, F1, agreement and predictions identical
+ * (same machine, same seeds), latency within noise (±50% by default: the workshop's machines are
+ * shared), input hashes identical.
+ *
+ * @module
+ */
+
+import { readFile } from "node:fs/promises";
+import { Table } from "../display/mod.ts";
+import { type RunManifest, sha256File } from "../report/mod.ts";
+import { runDemo } from "../workshop/mod.ts";
+import type { ExperimentConfig } from "./config.ts";
+import { type ExperimentReport, runExperiment } from "./run.ts";
+
+/** One figure then and now. */
+export interface Comparison {
+  figure: string;
+  then: string | number | undefined;
+  now: string | number | undefined;
+  /** `"identical"` or `"±50%"`. */
+  tolerance: string;
+  ok: boolean;
+}
+
+/** A report that cannot be reproduced (no manifest, unknown task); the message says why. */
+export class ReproduceError extends Error {
+  override name = "ReproduceError";
+}
+
+/** Re-runs a report's task into `outDir` and returns the new report's JSON. */
+export type Rerun = (report: Record<string, unknown>, outDir: string) => Promise<unknown>;
+
+/** Options of {@link reproduceReport}. */
+export interface ReproduceOptions {
+  /** How to run the task again (default: by the manifest's task: `run`, `demo`). */
+  rerun?: Rerun;
+  /** Relative latency tolerance (default 0.5). */
+  latencyTolerance?: number;
+}
+
+/** Compares two values exactly. */
+export function same(figure: string, then: unknown, now: unknown): Comparison {
+  const show = (v: unknown) => v === undefined ? undefined : typeof v === "number" ? v : String(v);
+  return { figure, then: show(then), now: show(now), tolerance: "identical", ok: then === now };
+}
+
+/** Compares two positive numbers within a relative tolerance (missing on both sides is fine). */
+export function within(figure: string, then: unknown, now: unknown, relative: number): Comparison {
+  const a = then as number | undefined;
+  const b = now as number | undefined;
+  const ok = (a === undefined && b === undefined) ||
+    (typeof a === "number" && typeof b === "number" && Math.abs(b - a) <= relative * Math.abs(a));
+  return { figure, then: a, now: b, tolerance: `±${Math.round(relative * 100)}%`, ok };
+}
+
+/**
+ * The SHA-256 of each input of `manifest` then and now (`"missing"` when the file is gone).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runManifest } from "../report/mod.ts";
+ * import { compareInputs } from "./reproduce.ts";
+ * const path = await Deno.makeTempFile();
+ * const manifest = await runManifest({ task: "x", config: {}, inputs: [path] });
+ * assert.ok((await compareInputs(manifest)).every((c) => c.ok));
+ * await Deno.writeTextFile(path, "changed");
+ * assert.ok((await compareInputs(manifest)).every((c) => !c.ok));
+ * ```
+ */
+export async function compareInputs(manifest: RunManifest): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const [path, then] of Object.entries(manifest.inputs)) {
+    let now: string;
+    try {
+      now = await sha256File(path);
+    } catch {
+      now = "missing";
+    }
+    out.push(same(`sha256 ${path}`, then, now));
+  }
+  return out;
+}
+
+/** The figures of two run reports compared. */
+export function compareRunReports(
+  then: ExperimentReport,
+  now: ExperimentReport,
+  latencyTolerance = 0.5,
+): Comparison[] {
+  const a = then.result;
+  const b = now.result;
+  return [
+    same("baseline accuracy", a.baseline.accuracy, b.baseline.accuracy),
+    same("met", String(a.met), String(b.met)),
+    same("trials", a.trials, b.trials),
+    same("best trial", a.best.index, b.best.index),
+    same("best accuracy", a.best.accuracy, b.best.accuracy),
+    same("best F1", a.best.f1, b.best.f1),
+    same("best fallback", a.best.fallback.join(","), b.best.fallback.join(",")),
+    same("predictions sha256", a.predictionsSha256, b.predictionsSha256),
+    within("best latency (ms)", a.best.latencyMs, b.best.latencyMs, latencyTolerance),
+  ];
+}
+
+/** The figures of two demo reports compared, per variant. */
+export function compareDemoReports(
+  then: { results: Record<string, unknown>[] },
+  now: { results: Record<string, unknown>[] },
+  latencyTolerance = 0.5,
+): Comparison[] {
+  const out: Comparison[] = [];
+  for (const a of then.results) {
+    const b = now.results.find((r) => r.name === a.name) ?? {};
+    const lat = (r: Record<string, unknown>) => (r.latencyMs as { b1?: number } | undefined)?.b1;
+    out.push(
+      same(`${a.name} accuracy`, a.accuracy, b.accuracy),
+      same(`${a.name} F1`, a.f1, b.f1),
+      same(`${a.name} agreement`, a.agreement, b.agreement),
+      within(`${a.name} latency b1 (ms)`, lat(a), lat(b), latencyTolerance),
+    );
+  }
+  return out;
+}
+
+/** Runs the task of a report again (by its manifest's task). */
+const defaultRerun: Rerun = async (report, outDir) => {
+  const manifest = report.manifest as RunManifest;
+  if (manifest.task === "run") {
+    return (await runExperiment(manifest.config as unknown as ExperimentConfig, { outDir })).report;
+  }
+  if (manifest.task === "demo") {
+    const c = manifest.config as { modelId?: string; revision?: string; quick?: boolean };
+    const { paths } = await runDemo({
+      modelId: c.modelId,
+      revision: c.revision,
+      quick: c.quick,
+      outDir,
+    });
+    return JSON.parse(await readFile(paths.json, "utf8"));
+  }
+  throw new ReproduceError(
+    `report task "${manifest.task}" cannot be re-run; deno task reproduce knows run and demo.`,
+  );
+};
+
+/**
+ * Re-runs the report at `path` and compares inputs and figures then and now.
+ *
+ * @example
+ * ```ts ignore
+ * const { rows, ok } = await reproduceReport("out/run/report.json");
+ * ```
+ */
+export async function reproduceReport(
+  path: string,
+  options: ReproduceOptions = {},
+): Promise<{ rows: Comparison[]; ok: boolean; table: Table }> {
+  const report = JSON.parse(await readFile(path, "utf8"));
+  const manifest = (report.manifest ?? report.extra?.manifest) as RunManifest | undefined;
+  if (!manifest?.inputs || !manifest.task) {
+    throw new ReproduceError(
+      `${path} has no manifest: write it with a kit that records one (deno task run, demo).`,
+    );
+  }
+  const rows = await compareInputs(manifest);
+  const outDir = await Deno.makeTempDir({ prefix: "reproduce-" });
+  try {
+    const again = await (options.rerun ?? defaultRerun)({ ...report, manifest }, outDir) as
+      & ExperimentReport
+      & { results: Record<string, unknown>[] };
+    rows.push(
+      ...(manifest.task === "demo"
+        ? compareDemoReports(report, again, options.latencyTolerance)
+        : compareRunReports(report, again, options.latencyTolerance)),
+    );
+  } finally {
+    await Deno.remove(outDir, { recursive: true }).catch(() => {});
+  }
+  const ok = rows.every((r) => r.ok);
+  const table = new Table(
+    rows.map((r) => ({
+      figure: r.figure,
+      then: r.then ?? "—",
+      now: r.now ?? "—",
+      tolerance: r.tolerance,
+      "": r.ok ? "ok" : "DIFFERS",
+    })),
+    { title: `${path}: ${ok ? "reproduced" : "differs"}` },
+  );
+  return { rows, ok, table };
+}

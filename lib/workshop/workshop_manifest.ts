@@ -1,0 +1,68 @@
+/**
+ * The manifest of a workshop task (`runManifest` of `lib/report`) with its inputs found the way
+ * the task found them: the model files (ONNX, config.json, tokenizer, weights when present) and
+ * the MRPC parquet files of the splits it read, from the hub cache.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { hubRepoFiles, MRPC_DATASET, mrpcParquetFile, type MrpcSplit } from "../data/mod.ts";
+import type { HubSettings } from "../hub/mod.ts";
+import { type RunManifest, runManifest } from "../report/mod.ts";
+
+/** Options of {@link workshopManifest}. */
+export interface WorkshopManifestOptions {
+  task: string;
+  config: Record<string, unknown>;
+  seeds?: Record<string, number>;
+  modelId: string;
+  revision?: string;
+  /** The ONNX file the task ran. */
+  modelPath: string;
+  /** MRPC splits read (their parquet files are hashed). */
+  splits: readonly MrpcSplit[];
+  settings?: HubSettings;
+  threads?: { intraOp?: number };
+}
+
+const MODEL_FILES = ["config.json", "tokenizer.json", "vocab.txt", "model.safetensors"];
+
+/**
+ * The manifest of a workshop task, hashing its model and data files.
+ *
+ * @example
+ * ```ts ignore
+ * report.extra.manifest = await workshopManifest({ task: "demo", config, modelId, modelPath, splits: ["validation"] });
+ * ```
+ */
+export async function workshopManifest(options: WorkshopManifestOptions): Promise<RunManifest> {
+  const model = hubRepoFiles({
+    repo: options.modelId,
+    revision: options.revision,
+    settings: options.settings,
+    progress: false,
+  });
+  const inputs = [options.modelPath];
+  for (const file of MODEL_FILES) {
+    if (basename(options.modelPath) === file) continue;
+    try {
+      if (await model.has(file)) inputs.push(await model.path(file));
+    } catch {
+      // Not at hand (offline, or the repo does not have it): the model is hashed by its ONNX.
+    }
+  }
+  const data = hubRepoFiles({
+    repo: MRPC_DATASET,
+    repoType: "dataset",
+    settings: options.settings,
+    progress: false,
+  });
+  for (const split of options.splits) inputs.push(await data.path(mrpcParquetFile(split)));
+  return await runManifest({
+    task: options.task,
+    config: options.config,
+    seeds: options.seeds,
+    inputs,
+    threads: options.threads,
+  });
+}
