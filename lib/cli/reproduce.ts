@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { reproduceReport } from "../experiment/mod.ts";
+import { reproduceReport } from "../workshop/mod.ts";
 import { runCli } from "./main.ts";
 
 if (import.meta.main) await runCli(main);

@@ -1,6 +1,6 @@
 /**
  * `deno task run FILE.yaml [--import MODULE,…]`: runs the experiment a YAML config describes
- * (`lib/experiment`; examples in `data/recipes/`) and writes `report.json` with its manifest and
+ * (`lib/workshop/experiment`; examples in `data/recipes/`) and writes `report.json` with its manifest and
  * the best model to the config's `output`. A config that does not validate is refused with the
  * key path and line of each mistake (exit status 2).
  *
@@ -9,7 +9,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { ExperimentConfigError, parseExperimentConfig, runExperiment } from "../experiment/mod.ts";
+import { ExperimentConfigError, parseExperimentConfig, runExperiment } from "../workshop/mod.ts";
 import { runCli } from "./main.ts";
 
 if (import.meta.main) await runCli(main);

@@ -16,3 +16,4 @@ export * from "./export_dtypes.ts";
 export * from "./workshop_manifest.ts";
 export * from "./strategy_comparison.ts";
 export * from "./tune_bench.ts";
+export * from "./experiment/mod.ts";

@@ -8,16 +8,17 @@
 
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { evaluateClassifier } from "../eval/mod.ts";
-import { writeFileAtomic } from "../fs/mod.ts";
-import { type HubSettings, hubSettings } from "../hub/mod.ts";
-import { outlierTwinModel } from "../model/mod.ts";
-import { encodeModel } from "../onnx/mod.ts";
-import type { ProgressOption } from "../progress/mod.ts";
-import type { RunManifest } from "../report/mod.ts";
-import { createSession } from "../runtime/mod.ts";
-import { classifierEvaluator, type Trial, tune, type TuneResult } from "../tune/mod.ts";
-import { type WorkshopLoaders, workshopLoaders, workshopManifest } from "../workshop/mod.ts";
+import { evaluateClassifier } from "../../eval/mod.ts";
+import { writeFileAtomic } from "../../fs/mod.ts";
+import { type HubSettings, hubSettings } from "../../hub/mod.ts";
+import { outlierTwinModel } from "../../model/mod.ts";
+import { encodeModel } from "../../onnx/mod.ts";
+import type { ProgressOption } from "../../progress/mod.ts";
+import type { RunManifest } from "../../report/mod.ts";
+import { createSession } from "../../runtime/mod.ts";
+import { classifierEvaluator, type Trial, tune, type TuneResult } from "../../tune/mod.ts";
+import { type WorkshopLoaders, workshopLoaders } from "../loaders.ts";
+import { workshopManifest } from "../workshop_manifest.ts";
 import type { ExperimentConfig } from "./config.ts";
 
 /** Options of {@link runExperiment}. */

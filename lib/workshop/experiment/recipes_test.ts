@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { TUNE_STRATEGIES } from "../tune/mod.ts";
+import { TUNE_STRATEGIES } from "../../tune/mod.ts";
 import { parseExperimentConfig } from "./mod.ts";
 
-const dir = new URL("../../data/recipes/", import.meta.url).pathname;
+const dir = new URL("../../../data/recipes/", import.meta.url).pathname;
 
 Deno.test("data/recipes: every example config validates and names a registered strategy", async () => {
   const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".yaml"));

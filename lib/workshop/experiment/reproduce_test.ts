@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runManifest } from "../report/mod.ts";
+import { runManifest } from "../../report/mod.ts";
 import { type ExperimentReport, reproduceReport } from "./mod.ts";
 
 /** A run report whose manifest hashes two real files, and a rerun that returns `now`. */

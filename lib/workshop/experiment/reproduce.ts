@@ -9,9 +9,9 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { Table } from "../display/mod.ts";
-import { type RunManifest, sha256File } from "../report/mod.ts";
-import { runDemo } from "../workshop/mod.ts";
+import { Table } from "../../display/mod.ts";
+import { type RunManifest, sha256File } from "../../report/mod.ts";
+import { runDemo } from "../demo.ts";
 import type { ExperimentConfig } from "./config.ts";
 import { type ExperimentReport, runExperiment } from "./run.ts";
 
@@ -62,7 +62,7 @@ export function within(figure: string, then: unknown, now: unknown, relative: nu
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { runManifest } from "../report/mod.ts";
+ * import { runManifest } from "../../report/mod.ts";
  * import { compareInputs } from "./reproduce.ts";
  * const path = await Deno.makeTempFile();
  * const manifest = await runManifest({ task: "x", config: {}, inputs: [path] });
