@@ -1,0 +1,3 @@
+import { notebookTest } from "../support/notebook_run.ts";
+
+notebookTest("05_mixed_precision.ipynb");
