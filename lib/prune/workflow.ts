@@ -40,6 +40,10 @@ import {
 } from "./mask.ts";
 import { pruneModel, type PruneModelOptions } from "./prune_model.ts";
 import { patternByName } from "./patterns/registry.ts";
+import { createCriterion } from "./criteria/registry.ts";
+import { PruneOptionsError } from "./errors.ts";
+import { prunableWeights } from "./layers.ts";
+import { maskedWeights, type PruneTarget, resolveTargets, selectMasks } from "./targets.ts";
 import { pruneStateDict } from "./structured.ts";
 
 /** Options of {@link preparePruneData}. */
@@ -410,4 +414,49 @@ export function gradualOverEpoch(
     every: Math.max(1, Math.floor(options.updatesPerEpoch / steps)),
     steps,
   };
+}
+
+/** Options of {@link oneShotMasks}. */
+export interface OneShotMaskOptions {
+  /** Patterns and sparsities. */
+  targets: readonly PruneTarget[];
+  /** A criterion that needs no gradients: `magnitude` (default) or `random`. */
+  criterion?: "magnitude" | "random";
+  /** Seed of `random`. */
+  seed?: number;
+}
+
+/**
+ * The masks a one-shot prune of `weights` reaches without any training (magnitude or random
+ * scores): for sweeps of sparsity and granularity that cost one ONNX Runtime pass per point
+ * (`applyMasks` then applies them to a graph).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DISTILBERT_BASE, randomDistilBertWeights } from "../model/mod.ts";
+ * import { maskSparsity } from "./mask.ts";
+ * import { oneShotMasks } from "./workflow.ts";
+ * const config = { ...DISTILBERT_BASE, vocabSize: 20, dim: 8, nLayers: 1, nHeads: 2, hiddenDim: 16, maxPositionEmbeddings: 8 };
+ * const masks = oneShotMasks(config, randomDistilBertWeights(config, { seed: 1 }), { targets: [{ pattern: "2:4", sparsity: 0.5 }] });
+ * assert.equal(maskSparsity(masks).sparsity, 0.5);
+ * ```
+ */
+export function oneShotMasks(
+  config: DistilBertConfig,
+  weights: WeightMap,
+  options: OneShotMaskOptions,
+): MaskSet {
+  const targets = resolveTargets(config, options.targets, prunableWeights(config));
+  const criterion = createCriterion(options.criterion ?? "magnitude", { seed: options.seed });
+  const names = [...maskedWeights(targets).keys()];
+  const scores = criterion.scores({
+    names,
+    weight: (name) => {
+      const w = weights.get(name);
+      if (!w) throw new PruneOptionsError(`weights have no ${name}; pass this model's weights.`);
+      return w.data;
+    },
+  });
+  return selectMasks(targets, { scores });
 }
