@@ -73,8 +73,8 @@ for (const repo of [STANDINS.mini, STANDINS.tiny]) {
       await extendedStep(t, "report.html draws every chart offline", CHROMIUM, async () => {
         const page = await renderPage(join(out, "report.html"));
         assert.deepEqual(page.errors, []);
-        // Summary, agreement, margin shift, tuner history.
-        assert.deepEqual([page.renderedPlots, page.plotDivs], [4, 4]);
+        // Summary, agreement, margin shift, tuner history, error atlas, profiler waterfall.
+        assert.deepEqual([page.renderedPlots, page.plotDivs], [6, 6]);
       });
 
       const offlineOut = await Deno.makeTempDir();

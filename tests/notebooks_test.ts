@@ -1,8 +1,10 @@
 /**
  * Executes every workshop notebook headless on Deno's Jupyter kernel, against the hub mirror and
- * with the stand-in model, in the quick profile. A failing cell (cells assert their results)
- * fails the suite. Each executed notebook is then exported to HTML (no second run) and opened in
- * headless Chromium without network: every figure output must draw and the page log no error.
+ * with the stand-in model, in the quick profile and in solutions mode (`WORKSHOP_SOLUTIONS=1`:
+ * every exercise cell holds its fix and its checker must pass). A failing cell (cells assert
+ * their results) fails the suite. Each executed notebook is then exported to HTML (no second run)
+ * and opened in headless Chromium without network: every figure output must draw and the page log
+ * no error.
  *
  * @module
  */
@@ -41,6 +43,7 @@ for (const name of notebooks) {
           HF_HUB_CACHE: cache,
           WORKSHOP_MODEL: STANDINS.mini,
           WORKSHOP_QUICK: "1",
+          WORKSHOP_SOLUTIONS: "1",
           WORKSHOP_PROGRESS: "plain",
         },
       });

@@ -14,10 +14,10 @@ import { type BenchContext, type BenchSuite, machineInfo, runBenchSuites } from 
 import { buildDistilBert, DISTILBERT_BASE, loadHubConfig } from "../model/mod.ts";
 import { writeModel } from "../onnx/mod.ts";
 import { Table } from "../display/mod.ts";
-import { fp32Suite } from "../workshop/mod.ts";
+import { buildDtypeModel, fp32Suite } from "../workshop/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { mixedPrecisionSuite } from "../mixed/mod.ts";
-import { quantSuite } from "../quant/mod.ts";
+import { Q4_BENCH_VARIANT, Q4_INT8_COMPUTE_BENCH_VARIANT, quantSuiteWith } from "../quant/mod.ts";
 import { fusionSuite } from "../fuse/mod.ts";
 import { trainSuite } from "../train/mod.ts";
 import { qatSuite } from "../qat/mod.ts";
@@ -27,7 +27,12 @@ import { runCli } from "./main.ts";
 /** Every suite `deno task bench` knows, in the order they run. */
 export const BENCH_SUITES: BenchSuite[] = [
   fp32Suite,
-  quantSuite,
+  quantSuiteWith({
+    weightOnly: [Q4_BENCH_VARIANT, {
+      name: "q4f16",
+      build: (fp32) => buildDtypeModel(fp32, "q4f16"),
+    }, Q4_INT8_COMPUTE_BENCH_VARIANT],
+  }),
   fusionSuite,
   mixedPrecisionSuite,
   pruneSuite,

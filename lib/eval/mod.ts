@@ -10,3 +10,5 @@ export * from "./evaluate_variant.ts";
 export * from "./interleaved_latency.ts";
 export * from "./demo_dataset.ts";
 export * from "./figures.ts";
+export * from "./intermediates.ts";
+export * from "./attention_maps.ts";

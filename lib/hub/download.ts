@@ -1,7 +1,7 @@
 import { withAtomicPath } from "../fs/atomic.ts";
 import { type ProgressOption, type ProgressReporter, progressReporter } from "../progress/mod.ts";
 import { hubCachedPath, hubCachePath, hubIntegrityPath } from "./cache.ts";
-import { trackTemporaryFile } from "./cleanup.ts";
+import { removeOnInterrupt } from "../fs/mod.ts";
 import { contentProblem } from "./content_check.ts";
 import { contentLength } from "./content_length.ts";
 import {
@@ -154,7 +154,7 @@ export async function saveResponse(
   let untrack = () => {};
   try {
     await withAtomicPath(path, async (temporaryPath) => {
-      untrack = trackTemporaryFile(temporaryPath);
+      untrack = removeOnInterrupt(temporaryPath);
       const file = await Deno.open(temporaryPath, { write: true, createNew: true });
       try {
         if (response.body) {

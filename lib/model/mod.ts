@@ -12,3 +12,4 @@ export * from "./distilbert_graph.ts";
 export * from "./random.ts";
 export * from "./load.ts";
 export * from "./outlier_twin.ts";
+export * from "./anatomy.ts";

@@ -40,3 +40,4 @@ export * from "./constant_eval.ts";
 export * from "./constant_folding.ts";
 export * from "./rewrite_context.ts";
 export * from "./linear.ts";
+export * from "./expose_outputs.ts";

@@ -3,7 +3,9 @@
  * FP32 vs dynamic INT8 vs static INT8 (QDQ and QOperator) in ONNX Runtime, measured
  * interleaved in one process — every round runs each model once, in turn — so a busy machine
  * slows all variants alike and the speedups stay comparable; plus the time and peak memory of
- * static quantization (100 calibration samples) in a child process.
+ * static quantization (100 calibration samples) in a child process; plus weight-only variants
+ * (`q4` = `MatMulNBits` 4-bit block 32 with 4-bit embeddings by default; `deno task bench` adds
+ * `q4f16`), made in this process, with their size and b1/b8 latency ratios to FP32.
  *
  * @module
  */
@@ -23,10 +25,37 @@ import {
   timeInterleaved,
 } from "../bench/mod.ts";
 import { DISTILBERT_BASE } from "../model/mod.ts";
-import { modelSizeOnDisk } from "../onnx/mod.ts";
+import { type Model, modelSizeOnDisk, readModel, writeModel } from "../onnx/mod.ts";
 import { createSession, type ModelSession } from "../runtime/mod.ts";
 import { type ProgressOption, progressReporter } from "../progress/mod.ts";
 import type { BenchChildRequest, BenchChildResult } from "./_bench_child.ts";
+import { quantizeWeightOnly } from "./weight_only.ts";
+
+/** A weight-only variant of the quantization benchmark: its name and how it is made. */
+export interface WeightOnlyBenchVariant {
+  /** Variant name in the rows (`q4`, `q4f16`). */
+  name: string;
+  /** Makes the variant from the FP32 model (which it must not change). */
+  build(fp32: Model): Model;
+}
+
+/** The default weight-only variant: transformers.js's `q4` (4-bit block 32, 4-bit embeddings). */
+export const Q4_BENCH_VARIANT: WeightOnlyBenchVariant = {
+  name: "q4",
+  build: (fp32) => quantizeWeightOnly(fp32, { bits: 4, blockSize: 32, embeddings: "q4" }).model,
+};
+
+/**
+ * `q4` with `accuracy_level` 4: ORT quantizes the activations to int8 per block at run time and
+ * multiplies in integers. On the 2-core AVX2 EPYC (shared, quick profile) it was 1.25× FP32 at
+ * batch 1 in one run (level 0: 0.92×) and 0.97× in the next (level 0: 1.07×): compare it here.
+ */
+export const Q4_INT8_COMPUTE_BENCH_VARIANT: WeightOnlyBenchVariant = {
+  name: "q4-acc4",
+  build: (fp32) =>
+    quantizeWeightOnly(fp32, { bits: 4, blockSize: 32, embeddings: "q4", accuracyLevel: 4 })
+      .model,
+};
 
 /** A latency row with the speedup over FP32 measured in the same rounds. */
 export interface QuantBenchRow extends BenchRow {
@@ -63,6 +92,8 @@ export interface QuantBenchOptions {
   calibrationSamples?: number;
   /** Progress per batch size. */
   progress?: ProgressOption;
+  /** Weight-only variants (default [{@link Q4_BENCH_VARIANT}]). */
+  weightOnly?: readonly WeightOnlyBenchVariant[];
 }
 
 /** Variant name → model file. */
@@ -107,23 +138,51 @@ export async function quantBenchRows(options: QuantBenchOptions): Promise<SuiteR
     dynamicPath: variants[1].path,
     staticPaths: { qdq: variants[2].path, qoperator: variants[3].path },
   });
+  const weightOnly = options.weightOnly ?? [Q4_BENCH_VARIANT];
+  if (weightOnly.length > 0) {
+    const fp32 = await readModel(options.fp32Path);
+    for (const v of weightOnly) {
+      const path = join(dir, `model_${v.name}.onnx`);
+      await writeModel(path, v.build(fp32));
+      variants.push({ name: v.name, path });
+    }
+  }
   const rows = await interleavedRows(variants, { ...options, vocabSize, seq, threads });
   return { rows, measurements: measurements(child, rows, options.calibrationSamples ?? 100) };
 }
 
-/** `deno task bench`'s suite: {@link quantBenchRows} on the run's full-size FP32 model. */
-export const quantSuite: BenchSuite = {
-  name: "quant",
-  description: "INT8 dynamic and static (QDQ, QOperator) vs FP32 DistilBERT-base in ORT, " +
-    "and static quantization time/memory",
-  run(context) {
-    return quantBenchRows({
-      fp32Path: context.baseModelPath,
-      outDir: join(context.outDir, "models"),
-      quick: context.quick,
-    });
-  },
-};
+/**
+ * The `quant` suite with these weight-only variants (default `q4`): {@link quantBenchRows} on the
+ * run's full-size FP32 model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Q4_BENCH_VARIANT, quantSuiteWith } from "./bench.ts";
+ * assert.equal(quantSuiteWith({ weightOnly: [Q4_BENCH_VARIANT] }).name, "quant");
+ * ```
+ */
+export function quantSuiteWith(
+  o: { weightOnly?: readonly WeightOnlyBenchVariant[] } = {},
+): BenchSuite {
+  return {
+    name: "quant",
+    description: "INT8 dynamic and static (QDQ, QOperator) and 4-bit weight-only " +
+      `(${(o.weightOnly ?? [Q4_BENCH_VARIANT]).map((v) => v.name).join(", ")}) vs FP32 ` +
+      "DistilBERT-base in ORT, and static quantization time/memory",
+    run(context) {
+      return quantBenchRows({
+        fp32Path: context.baseModelPath,
+        outDir: join(context.outDir, "models"),
+        quick: context.quick,
+        weightOnly: o.weightOnly,
+      });
+    },
+  };
+}
+
+/** `deno task bench`'s suite with the default weight-only variant (`q4`). */
+export const quantSuite: BenchSuite = quantSuiteWith();
 
 async function quantizeInChild(request: BenchChildRequest): Promise<BenchChildResult> {
   const script = fileURLToPath(new URL("./_bench_child.ts", import.meta.url));
@@ -225,6 +284,22 @@ function measurements(
   for (const variant of ["int8-dynamic", "int8-static"]) {
     const size = rows.find((r) => r.variant === variant)?.sizeRatio;
     if (size !== undefined) out.push(below(`${variant} size / FP32 size`, 100 * size, "%", 30));
+  }
+  const q4 = rows.find((r) => r.variant === "q4");
+  if (q4) out.push(below("q4 (block 32) size / FP32 size", 100 * q4.sizeRatio, "%", 16));
+  const q4f16 = rows.find((r) => r.variant === "q4f16");
+  if (q4 && q4f16) {
+    out.push(below("q4f16 size / q4 size", 100 * q4f16.sizeRatio / q4.sizeRatio, "%", 100));
+  }
+  for (const row of rows.filter((r) => r.variant.startsWith("q4"))) {
+    out.push({
+      name: `${row.variant} speedup over FP32, batch ${row.batch} (paired median; shared machine)`,
+      value: row.pairedSpeedup,
+      unit: "×",
+      ...(row.variant === "q4" && row.batch === 1
+        ? { target: "> 1 ×", met: row.pairedSpeedup > 1 }
+        : {}),
+    });
   }
   for (const row of rows) {
     const target = TARGETS[row.variant]?.[row.batch];

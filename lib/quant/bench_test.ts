@@ -20,6 +20,7 @@ Deno.test("quantBenchRows: interleaved rows for every variant, sizes and quantiz
       calibrationSamples: 12,
       intraOpThreads: 1,
       progress: false,
+      weightOnly: [],
     });
     const variants = ["fp32", "int8-dynamic", "int8-static", "int8-static-qoperator"];
     assert.deepEqual(
@@ -41,6 +42,40 @@ Deno.test("quantBenchRows: interleaved rows for every variant, sizes and quantiz
       measurements.filter((m) => /speedup/.test(m.name)).length,
       2,
       "targets at batch 1",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("quantBenchRows: weight-only q4 rows with size and speed ratios to FP32", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fp32Path = join(dir, "model.onnx");
+    await writeModel(fp32Path, tinyModel());
+    const { rows, measurements } = await quantBenchRows({
+      fp32Path,
+      outDir: dir,
+      model: "tiny",
+      vocabSize: TINY.vocabSize,
+      batches: [1],
+      seq: 16,
+      rounds: () => 3,
+      calibrationSamples: 8,
+      intraOpThreads: 1,
+      progress: false,
+    });
+    const q4 = rows.find((r) => r.variant === "q4") as QuantBenchRow;
+    assert.ok(q4.medianMs > 0 && q4.pairedSpeedup > 0);
+    // Smaller than the int8 file: 4-bit weights plus one scale per 32 values.
+    const int8 = rows.find((r) => r.variant === "int8-dynamic") as QuantBenchRow;
+    assert.ok(q4.sizeRatio < int8.sizeRatio, `q4 ${q4.sizeRatio} vs int8 ${int8.sizeRatio}`);
+    const size = measurements.find((m) => m.name.startsWith("q4 (block 32) size"))!;
+    assert.equal(size.value, 100 * q4.sizeRatio);
+    assert.ok(
+      measurements.some((m) =>
+        m.name === "q4 speedup over FP32, batch 1 (paired median; shared machine)"
+      ),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

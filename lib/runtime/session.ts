@@ -21,6 +21,12 @@ export interface SessionOptions {
    * DistilBERT-base sessions alternating on 2 cores: every variant 1.5–2× slower with spinning).
    */
   allowSpinning?: boolean;
+  /**
+   * Turn on ONNX Runtime's profiler: every run's kernels are traced (Chrome trace JSON) into
+   * `<profileFilePrefix>_<date>.json`, written when `session.endProfiling()` is called
+   * (`lib/profile` reads it).
+   */
+  profileFilePrefix?: string;
 }
 
 /** ONNX Runtime could not load a model; the message names the file and what to check. */
@@ -59,6 +65,9 @@ export async function createSession(
     graphOptimizationLevel: options.graphOptimizationLevel ?? "all",
     ...(options.optimizedModelFilePath
       ? { optimizedModelFilePath: options.optimizedModelFilePath }
+      : {}),
+    ...(options.profileFilePrefix
+      ? { enableProfiling: true, profileFilePrefix: options.profileFilePrefix }
       : {}),
     ...(options.allowSpinning === false
       ? { extra: { session: { intra_op: { allow_spinning: "0" } } } }

@@ -1,6 +1,7 @@
 /**
  * The kit's settings: the one place that reads the environment (`HF_ENDPOINT`, `HF_TOKEN`,
- * `HF_HUB_OFFLINE`, `HF_HUB_CACHE`, `WORKSHOP_MODEL`, `WORKSHOP_QUICK`, `WORKSHOP_DEBUG`). It sits
+ * `HF_HUB_OFFLINE`, `HF_HUB_CACHE`, `WORKSHOP_MODEL`, `WORKSHOP_QUICK`,
+ * `WORKSHOP_SOLUTIONS`, `WORKSHOP_DEBUG`). It sits
  * at the bottom of the house and imports nothing of the kit, so every layer may read it.
  *
  * @example

@@ -6,7 +6,7 @@ import { debugEnabled, type WorkshopSettings, workshopSettings } from "./worksho
 export interface Settings {
   /** `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_OFFLINE`, `HF_HUB_CACHE`. */
   hub: HubSettings;
-  /** `WORKSHOP_MODEL`, `WORKSHOP_QUICK`. */
+  /** `WORKSHOP_MODEL`, `WORKSHOP_QUICK`, `WORKSHOP_SOLUTIONS`. */
   workshop: WorkshopSettings;
   /** `WORKSHOP_DEBUG`: print stacks of errors in command-line tasks. */
   debug: boolean;
@@ -33,6 +33,7 @@ export interface SettingsOverrides {
  * | `HF_HUB_CACHE`   | `hub.cacheDir`       | `<project root>/data/cache/hub`            |
  * | `WORKSHOP_MODEL` | `workshop.modelId`   | `textattack/distilbert-base-uncased-MRPC`  |
  * | `WORKSHOP_QUICK` | `workshop.quick`     | off                                        |
+ * | `WORKSHOP_SOLUTIONS` | `workshop.solutions` | off                                    |
  * | `WORKSHOP_DEBUG` | `debug`              | off                                        |
  *
  * @example
@@ -42,7 +43,7 @@ export interface SettingsOverrides {
  * const env = { HF_HUB_OFFLINE: "1", WORKSHOP_QUICK: "1", WORKSHOP_MODEL: "org/model" };
  * const all = settings({ workshop: { quick: false } }, (name) => env[name as keyof typeof env]);
  * assert.equal(all.hub.offline, true);
- * assert.deepEqual(all.workshop, { modelId: "org/model", quick: false });
+ * assert.deepEqual(all.workshop, { modelId: "org/model", quick: false, solutions: false });
  * assert.equal(all.debug, false);
  * ```
  */

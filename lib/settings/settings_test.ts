@@ -17,7 +17,7 @@ Deno.test("settings reads every variable of the kit from one environment; overri
       offline: false,
       cacheDir: join(projectRoot(), "data", "cache", "hub"),
     },
-    workshop: { modelId: DEFAULT_MODEL, quick: false },
+    workshop: { modelId: DEFAULT_MODEL, quick: false, solutions: false },
     debug: false,
   });
   const all = settings(
@@ -34,7 +34,7 @@ Deno.test("settings reads every variable of the kit from one environment; overri
   );
   assert.deepEqual(all, {
     hub: { endpoint: "http://127.0.0.1:9", token: "hf_x", offline: true, cacheDir: "/override" },
-    workshop: { modelId: "org/model", quick: false },
+    workshop: { modelId: "org/model", quick: false, solutions: false },
     debug: true,
   });
   assert.equal(settings({ debug: false }, env({ WORKSHOP_DEBUG: "1" })).debug, false);

@@ -14,10 +14,15 @@ export interface WorkshopSettings {
   modelId: string;
   /** `WORKSHOP_QUICK=1`: the short profile CI uses for anything that trains or tunes. */
   quick: boolean;
+  /**
+   * `WORKSHOP_SOLUTIONS=1`: the notebooks' exercise cells use the fixed setting instead of the
+   * broken one (the instructor's copy; the tests run the notebooks this way).
+   */
+  solutions: boolean;
 }
 
 /**
- * Reads `WORKSHOP_MODEL` and `WORKSHOP_QUICK` (1/true/yes/on); `overrides` (e.g. from
+ * Reads `WORKSHOP_MODEL`, `WORKSHOP_QUICK` and `WORKSHOP_SOLUTIONS` (1/true/yes/on); `overrides` (e.g. from
  * command-line flags) win. `environment` replaces `Deno.env`. The `workshop` part of
  * {@linkcode settings}.
  *
@@ -27,6 +32,7 @@ export interface WorkshopSettings {
  * import { workshopSettings } from "./workshop_settings.ts";
  * assert.equal(workshopSettings({ modelId: "org/model" }).modelId, "org/model");
  * assert.equal(workshopSettings({}, (name) => ({ WORKSHOP_QUICK: "yes" })[name]).quick, true);
+ * assert.equal(workshopSettings({}, (name) => ({ WORKSHOP_SOLUTIONS: "1" })[name]).solutions, true);
  * ```
  */
 export function workshopSettings(
@@ -37,6 +43,7 @@ export function workshopSettings(
   return {
     modelId: overrides.modelId ?? read("WORKSHOP_MODEL") ?? DEFAULT_MODEL,
     quick: overrides.quick ?? isTruthyFlag(read("WORKSHOP_QUICK")),
+    solutions: overrides.solutions ?? isTruthyFlag(read("WORKSHOP_SOLUTIONS")),
   };
 }
 

@@ -12,6 +12,9 @@
  *   {@link initTf} does both while the backend starts, and falls back to the single-threaded
  *   SIMD build when the packaged worker script is not the one this shim knows.
  *   Its pthread workers are unref'd, so a script still exits when its work is done.
+ * - Matrix products: on a native BLAS (OpenBLAS, Accelerate) through Deno's FFI where one loads,
+ *   else on the WebAssembly kernels — see `gemm.ts` (`gemm` option, `WORKSHOP_TRAIN_GEMM`). The
+ *   native library computes with the engine's thread count.
  * - tfjs registers its `cpu` and `webgl` backends on import; they are removed (the kit computes
  *   on `wasm` only), so danfojs's tfjs 3, loaded later into the same global registry, does not
  *   print hundreds of "kernel already registered" warnings.
@@ -22,6 +25,8 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type GemmChoice, type GemmInfo, gemmInfo, selectGemm, setGemmThreads } from "./gemm.ts";
+import { routeMatMulKernels } from "./gemm_kernels.ts";
 import { registerMissingWasmKernels } from "./kernels.ts";
 import { loadBatchMatMul } from "./simd_matmul.ts";
 
@@ -41,6 +46,13 @@ export interface TfInitOptions {
    * of logical cores. Fixed by the first call; later calls return the running backend.
    */
   threads?: number;
+  /**
+   * Where the matrix products run: `"native"` (a BLAS through FFI), `"wasm"`, or `"auto"` (native
+   * where a BLAS loads). Default: `WORKSHOP_TRAIN_GEMM`, else `"auto"`.
+   */
+  gemm?: GemmChoice;
+  /** The BLAS library file to open. Default: `WORKSHOP_BLAS_LIBRARY`, else the usual places. */
+  blasLibrary?: string;
 }
 
 /** What {@link initTf} started. */
@@ -53,6 +65,8 @@ export interface TfBackendInfo {
   threads: number;
   /** Why threads are off when more than one was asked, or undefined. */
   threadsNote?: string;
+  /** Where the matrix products run now. */
+  gemm: GemmInfo;
 }
 
 /** The wasm backend could not start; the message says why and what to check. */
@@ -97,7 +111,7 @@ export function initTf(options: TfInitOptions = {}): Promise<Tf> {
  */
 export function tfBackendInfo(): TfBackendInfo {
   if (!info) throw new TfBackendError("tfjs is not started; call `await initTf()` first.");
-  return { ...info };
+  return { ...info, gemm: gemmInfo() };
 }
 
 function requestedThreads(options: TfInitOptions): number {
@@ -146,6 +160,9 @@ async function start(options: TfInitOptions): Promise<Tf> {
   for (const name of ["cpu", "webgl"]) dropBackend(namespace, name);
   await loadBatchMatMul();
   registerMissingWasmKernels(namespace);
+  routeMatMulKernels(namespace);
+  setGemmThreads(threads);
+  const gemm = selectGemm({ gemm: options.gemm, library: options.blasLibrary, threads });
   tf = namespace;
   info = {
     backend: "wasm",
@@ -153,6 +170,7 @@ async function start(options: TfInitOptions): Promise<Tf> {
     simd: Boolean(await namespace.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
     threads: wasm.getThreadsCount(),
     threadsNote,
+    gemm,
   };
   return namespace;
 }

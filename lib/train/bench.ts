@@ -1,9 +1,11 @@
 /**
  * Training speed of the engine, as rows for `deno task bench`: one update (forward, backward,
  * clipping, AdamW) at batch 8 × 128 tokens for a hub model and for full-size DistilBERT (random
- * weights), and the time of one epoch of MRPC train with dynamic padding (estimated from the
- * first updates, or measured), compared with PyTorch's ≈ 2 minutes per epoch on the 2-core
- * workshop machine.
+ * weights) on each GEMM backend (native BLAS and WebAssembly, one after the other in the same
+ * run, so their ratio holds even on a busy machine), the GFLOP/s of the engine's products on each,
+ * and the time of one epoch of MRPC train with dynamic padding (estimated from the first updates,
+ * or measured) on the default backend, compared with PyTorch's ≈ 2 minutes per epoch on the
+ * 2-core workshop machine.
  *
  * @module
  */
@@ -16,6 +18,8 @@ import { randomDistilBertWeights } from "../model/random.ts";
 import type { WeightMap } from "../model/weights.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { initTf, tfBackendInfo } from "./backend.ts";
+import { type GemmBackend, gemmInfo, selectGemm } from "./gemm.ts";
+import { ENGINE_GEMM_SHAPES, type GemmTiming, timeGemm } from "./gemm_bench.ts";
 import { loadDistilBertWeights } from "./load.ts";
 import {
   benchNote,
@@ -33,6 +37,8 @@ export const PYTORCH_EPOCH_SECONDS = 120;
 
 /** A {@link TrainStepRow}, or the MRPC epoch row with its epoch figures. */
 export interface TrainBenchRow extends TrainStepRow {
+  /** The GEMM backend the row ran on. */
+  gemm?: GemmBackend;
   /** For the epoch row: seconds for one epoch of MRPC train. */
   epochSeconds?: number;
   /** For the epoch row: `epochSeconds / PYTORCH_EPOCH_SECONDS`. */
@@ -57,11 +63,76 @@ export interface TrainBenchOptions {
   estimateSteps?: number;
   /** Batch size of the epoch (default 16). */
   epochBatchSize?: number;
+  /**
+   * GEMM backends to time the steps and products on, in this order (default: native, where a
+   * BLAS loads, and wasm). The epoch row runs on the backend `initTf` chose.
+   */
+  gemm?: GemmBackend[];
+  /** Timed products per GEMM shape (default 5; 0 leaves the GEMM figures out). */
+  gemmReps?: number;
   progress?: ProgressOption;
+}
+
+/** What {@link trainBench} measured. */
+export interface TrainBench {
+  rows: TrainBenchRow[];
+  /** The engine's products ({@link ENGINE_GEMM_SHAPES}) on each backend. */
+  gemm: (GemmTiming & { name: string; description?: string })[];
 }
 
 /**
  * Measures training speed; see the module doc. Timings on a shared machine are noisy.
+ *
+ * @example
+ * ```ts ignore
+ * const { rows, gemm } = await trainBench({ fullSize: false, epoch: "skip" });
+ * console.table(rows);
+ * console.table(gemm);
+ * ```
+ */
+export async function trainBench(options: TrainBenchOptions = {}): Promise<TrainBench> {
+  await initTf();
+  const chosen = gemmInfo();
+  const backends = options.gemm ?? availableBackends();
+  const modelId = options.modelId ?? TRAIN_BENCH_MODEL;
+  const loaded = await loadDistilBertWeights(modelId, {
+    settings: options.settings,
+    progress: options.progress,
+  });
+  const rows: TrainBenchRow[] = [];
+  const gemm: TrainBench["gemm"] = [];
+  try {
+    for (const [name, shape] of Object.entries(ENGINE_GEMM_SHAPES)) {
+      if (options.gemmReps === 0) break;
+      for (const backend of backends) {
+        const info = selectGemm({ gemm: backend });
+        const timing = timeGemm(shape, { reps: options.gemmReps ?? 5 });
+        gemm.push({ name, ...timing, description: info.description });
+      }
+    }
+    const models: [string, DistilBertConfig, () => WeightMap, number][] = [
+      [modelId, loaded.config, () => loaded.weights, options.steps ?? 3],
+    ];
+    if (options.fullSize ?? true) {
+      const full = randomDistilBertWeights(DISTILBERT_BASE, { seed: 0 });
+      models.push(["distilbert-base (random)", DISTILBERT_BASE, () => full, options.steps ?? 1]);
+    }
+    for (const [name, config, weights, steps] of models) {
+      for (const backend of backends) {
+        selectGemm({ gemm: backend });
+        rows.push(await stepRow(name, config, weights(), steps, backend));
+      }
+    }
+  } finally {
+    selectGemm({ gemm: chosen.backend });
+  }
+  const epoch = options.epoch ?? "estimate";
+  if (epoch !== "skip") rows.push(await epochRow(modelId, loaded, options, epoch));
+  return { rows, gemm };
+}
+
+/**
+ * The rows of {@link trainBench}.
  *
  * @example
  * ```ts ignore
@@ -70,23 +141,20 @@ export interface TrainBenchOptions {
  * ```
  */
 export async function trainBenchRows(options: TrainBenchOptions = {}): Promise<TrainBenchRow[]> {
-  await initTf();
-  const modelId = options.modelId ?? TRAIN_BENCH_MODEL;
-  const loaded = await loadDistilBertWeights(modelId, {
-    settings: options.settings,
-    progress: options.progress,
-  });
-  const rows: TrainBenchRow[] = [];
-  rows.push(await stepRow(modelId, loaded.config, loaded.weights, options.steps ?? 3));
-  if (options.fullSize ?? true) {
-    const weights = randomDistilBertWeights(DISTILBERT_BASE, { seed: 0 });
-    rows.push(
-      await stepRow("distilbert-base (random)", DISTILBERT_BASE, weights, options.steps ?? 1),
-    );
+  return (await trainBench({ gemmReps: 0, ...options })).rows;
+}
+
+/** Native (where a BLAS loads) and wasm. */
+function availableBackends(): GemmBackend[] {
+  const chosen = gemmInfo().backend;
+  try {
+    selectGemm({ gemm: "native" });
+    return ["native", "wasm"];
+  } catch {
+    return ["wasm"];
+  } finally {
+    selectGemm({ gemm: chosen });
   }
-  const epoch = options.epoch ?? "estimate";
-  if (epoch !== "skip") rows.push(await epochRow(modelId, loaded, options, epoch));
-  return rows;
 }
 
 async function stepRow(
@@ -94,12 +162,22 @@ async function stepRow(
   config: DistilBertConfig,
   weights: WeightMap,
   steps: number,
+  backend: GemmBackend,
 ): Promise<TrainBenchRow> {
-  return trainStepRow(
+  const row = trainStepRow(
     name,
-    "train step (tfjs wasm)",
+    `train step (tfjs, ${backend} GEMM)`,
     await timeTrainSteps(config, weights, { steps }),
   );
+  return { ...row, gemm: backend, note: `${row.note}; ${gemmNote()}` };
+}
+
+/** The running GEMM backend in words (with the BLAS library and its threads). */
+function gemmNote(): string {
+  const info = gemmInfo();
+  return info.backend === "native"
+    ? `GEMM: ${info.description} (${info.library}), ${info.threads} thread(s)`
+    : "GEMM: WebAssembly (XNNPACK, SIMD kernel)";
 }
 
 async function epochRow(
@@ -138,7 +216,8 @@ async function epochRow(
     model: modelId,
     variant: `MRPC train epoch (${
       mode === "estimate" ? `estimated from ${ms.length} updates` : "measured"
-    })`,
+    }, ${gemmInfo().backend} GEMM)`,
+    gemm: gemmInfo().backend,
     batch: batchSize,
     seq: Math.round(meanSeq),
     medianMs: stats.medianMs,
@@ -155,36 +234,87 @@ async function epochRow(
     note: benchNote(
       `${result.stepsPerEpoch} updates of ${batchSize} rows per epoch, dynamic padding; seq is the ` +
         `mean padded length`,
-    ),
+    ) + `; ${gemmNote()}`,
   };
 }
 
 /**
  * `deno task bench`'s training suite: tokens per second of one training step of the workshop model
- * and of full-size DistilBERT (batch 8 × 128), and the time of one epoch of MRPC train on the
- * workshop model (estimated from timed steps; PyTorch takes about two minutes here).
+ * and of full-size DistilBERT (batch 8 × 128) on each GEMM backend and the ratio of their step
+ * times, the GFLOP/s of the engine's products on each backend, and the time of one epoch of MRPC
+ * train on the workshop model (estimated from timed steps; PyTorch takes about two minutes here).
  */
 export const trainSuite: BenchSuite = {
   name: "train",
-  description: "training throughput (TensorFlow.js, WebAssembly backend) and one MRPC epoch",
+  description:
+    "training throughput (TensorFlow.js; matrix products on a native BLAS and on WebAssembly), " +
+    "GEMM GFLOP/s, one MRPC epoch",
   async run(context) {
     // quick (`--quick`, WORKSHOP_QUICK=1): no full-size step, a shorter epoch estimate
-    const rows = await trainBenchRows({
+    const { rows, gemm } = await trainBench({
       modelId: context.modelId,
-      ...(context.quick ? { fullSize: false, steps: 1, estimateSteps: 5 } : {}),
+      ...(context.quick ? { fullSize: false, steps: 1, estimateSteps: 5, gemmReps: 2 } : {}),
     });
-    const epoch = rows.find((r) => r.epochSeconds !== undefined);
-    const measurements: Measurement[] = rows.map((r) => ({
-      name: `training ${r.model} ${r.variant}: throughput`,
-      value: r.tokensPerSecond,
-      unit: "tokens/s",
-    }));
-    if (epoch?.epochSeconds !== undefined) {
-      measurements.push(
-        below(`one epoch of MRPC train on ${epoch.model}`, epoch.epochSeconds / 60, "min", 6),
-        { name: "epoch time vs PyTorch on this machine", value: epoch.vsPyTorch ?? NaN, unit: "×" },
-      );
-    }
-    return { rows, measurements };
+    return { rows, measurements: trainMeasurements(rows, gemm) };
   },
 };
+
+/**
+ * The suite's headline numbers from {@link trainBench}'s rows and GEMM timings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trainMeasurements } from "./bench.ts";
+ * const row = (gemm: "native" | "wasm", medianMs: number) => ({
+ *   model: "m", variant: `train step (tfjs, ${gemm} GEMM)`, gemm, batch: 8, seq: 128, medianMs,
+ *   p90Ms: medianMs, p99Ms: medianMs, meanMs: medianMs, throughput: 8000 / medianMs, sizeBytes: 4,
+ *   runs: 1, tokensPerSecond: 1024_000 / medianMs, threads: 2, note: "",
+ * });
+ * const gemm = [{ name: "feed-forward linear", batch: 1, m: 2, k: 2, n: 2, backend: "native", medianMs: 1, gflops: 9 }];
+ * const measured = trainMeasurements([row("native", 500), row("wasm", 1000)], gemm);
+ * const ratio = measured.find((m) => m.name === "step time native / wasm GEMM on m");
+ * assert.equal(ratio?.value, 0.5);
+ * assert.equal(measured.find((m) => m.unit === "GFLOP/s")?.value, 9);
+ * ```
+ */
+export function trainMeasurements(
+  rows: TrainBenchRow[],
+  gemm: TrainBench["gemm"],
+): Measurement[] {
+  const measurements: Measurement[] = rows.map((r) => ({
+    name: `training ${r.model} ${r.variant}: throughput`,
+    value: r.tokensPerSecond,
+    unit: "tokens/s",
+  }));
+  for (const model of new Set(rows.map((r) => r.model))) {
+    const step = (backend: GemmBackend) =>
+      rows.find((r) => r.model === model && r.gemm === backend && r.epochSeconds === undefined);
+    const [native, wasm] = [step("native"), step("wasm")];
+    if (native && wasm) {
+      measurements.push({
+        name: `step time native / wasm GEMM on ${model}`,
+        value: native.medianMs / wasm.medianMs,
+        unit: "×",
+      });
+    }
+  }
+  for (const g of gemm) {
+    const shape = g.batch === 1
+      ? `${g.m}×${g.k}·${g.k}×${g.n}`
+      : `${g.batch}×${g.m}×${g.k}·${g.k}×${g.n}`;
+    measurements.push({
+      name: `GEMM ${g.name} ${shape} on ${g.backend}${g.description ? ` (${g.description})` : ""}`,
+      value: g.gflops,
+      unit: "GFLOP/s",
+    });
+  }
+  const epoch = rows.find((r) => r.epochSeconds !== undefined);
+  if (epoch?.epochSeconds !== undefined) {
+    measurements.push(
+      below(`one epoch of MRPC train on ${epoch.model}`, epoch.epochSeconds / 60, "min", 6),
+      { name: "epoch time vs PyTorch on this machine", value: epoch.vsPyTorch ?? NaN, unit: "×" },
+    );
+  }
+  return measurements;
+}

@@ -4,13 +4,15 @@
  * - `UnsortedSegmentSum` is what the gradient of `tf.gather` (embedding lookups) runs; the wasm
  *   package has no such kernel, so it is computed here in JavaScript on the backend's heap.
  * - `WorkshopBatchMatMul` (`[batch, m, k] · [batch, k, n]`) runs the batched products of
- *   attention on the SIMD kernel of `simd_matmul.ts`, about 7× faster than the wasm backend's
- *   own batched `BatchMatMul`.
+ *   attention on the native BLAS when `gemm.ts` chose it, else on the SIMD kernel of
+ *   `simd_matmul.ts`, about 7× faster than the wasm backend's own batched `BatchMatMul`.
  *
  * @module
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs";
 import type { Tf } from "./backend.ts";
+import { activeNativeBlas } from "./gemm.ts";
+import { nativeProduct, type WasmHeapBackend } from "./gemm_kernels.ts";
 import { batchMatMul } from "./simd_matmul.ts";
 
 /** The kernel name of the SIMD batched product (`tf.engine().runKernel(BATCH_MATMUL_KERNEL, { a, b })`). */
@@ -49,7 +51,7 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, attrs, backend }) => {
   return out;
 };
 
-/** `[batch, m, k] · [batch, k, n]` on the SIMD kernel. */
+/** `[batch, m, k] · [batch, k, n]` on the native BLAS, or the SIMD kernel. */
 const simdBatchMatMul: KernelFunc = ({ inputs, backend }) => {
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
   const wasm = backend as unknown as WasmBackendLike;
@@ -60,6 +62,9 @@ const simdBatchMatMul: KernelFunc = ({ inputs, backend }) => {
       `${BATCH_MATMUL_KERNEL} multiplies [batch, m, k] by [batch, k, n]; got [${a.shape}] and [${b.shape}].`,
     );
   }
+  const blas = activeNativeBlas();
+  const native = blas && nativeProduct(blas, backend as unknown as WasmHeapBackend, { a, b });
+  if (native) return native;
   // The output first: allocating may grow the heap, which would detach earlier views of it.
   const out = wasm.makeOutput([batch, m, n], "float32");
   batchMatMul(

@@ -21,6 +21,8 @@
 export * from "./backend.ts";
 export * from "./ops.ts";
 export * from "./simd_matmul.ts";
+export * from "./gemm.ts";
+export * from "./native_blas.ts";
 export * from "./hooks.ts";
 export * from "./extension.ts";
 export { mixSeed, Rng, type RngState } from "../random/mod.ts";
@@ -37,3 +39,4 @@ export * from "./train.ts";
 export * from "./load.ts";
 export * from "./step_bench.ts";
 export * from "./bench.ts";
+export * from "./gemm_bench.ts";

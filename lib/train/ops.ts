@@ -8,10 +8,15 @@
  * transpose explicitly (a cheap copy) and multiply without flags. Batched products (attention)
  * run on the kit's WebAssembly SIMD kernel (`simd_matmul.ts`), forward and backward.
  *
+ * On the native BLAS (`gemm.ts`) transposes are free flags of `cblas_sgemm`, so the ops pass them
+ * instead of copying, and sums over rows (bias and LayerNorm gradients) are products with a row
+ * of ones: the wasm backend reduces axis 0 by transposing first.
+ *
  * @module
  */
 import type { GradSaveFunc, Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
 import { tf } from "./backend.ts";
+import { activeNativeBlas } from "./gemm.ts";
 import { BATCH_MATMUL_KERNEL } from "./kernels.ts";
 
 interface FastOps {
@@ -29,8 +34,34 @@ function swapLastAxes(x: Tensor): Tensor {
   return tf.transpose(x, perm);
 }
 
-/** `a · b` over the last two axes: 2-D on XNNPACK, batched on the SIMD kernel. */
-function product(a: Tensor, b: Tensor): Tensor {
+/** The matrix products run on the native BLAS, where transposes are free. */
+const onNativeBlas = () => activeNativeBlas() !== undefined;
+
+/**
+ * `op(a) · op(b)` over the last two axes (same leading axes), `op` transposing the last two when
+ * asked: on the native BLAS with flags; else 2-D on XNNPACK and batched on the SIMD kernel, after
+ * explicit transposes.
+ */
+function product(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  if (onNativeBlas()) {
+    if (a.rank === 2 && b.rank === 2) {
+      return tf.matMul(a as Tensor2D, b as Tensor2D, transposeA, transposeB);
+    }
+    const lead = a.shape.slice(0, -2);
+    const batch = lead.reduce((x, y) => x * y, 1);
+    const m = a.shape[a.rank - (transposeA ? 1 : 2)];
+    const n = b.shape[b.rank - (transposeB ? 2 : 1)];
+    return tf.tidy(() => {
+      const a3 = tf.reshape(a, [batch, ...a.shape.slice(-2)]) as Tensor;
+      const b3 = tf.reshape(b, [batch, ...b.shape.slice(-2)]) as Tensor;
+      return tf.reshape(tf.matMul(a3, b3, transposeA, transposeB), [...lead, m, n]);
+    });
+  }
+  if (transposeA || transposeB) {
+    return tf.tidy(() =>
+      product(transposeA ? swapLastAxes(a) : a, transposeB ? swapLastAxes(b) : b)
+    );
+  }
   if (a.rank === 2 && b.rank === 2) return tf.matMul(a as Tensor2D, b as Tensor2D);
   const lead = a.shape.slice(0, -2);
   const [m, k] = a.shape.slice(-2);
@@ -45,17 +76,29 @@ function product(a: Tensor, b: Tensor): Tensor {
   });
 }
 
+/** Sums over the rows of `x` `[rows, cols]`: `1ᵀ · x` on the native BLAS, else `tf.sum(x, 0)`. */
+function sumRows(x: Tensor): Tensor {
+  if (!onNativeBlas() || x.rank !== 2) return tf.sum(x, 0);
+  return tf.tidy(() =>
+    tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x as Tensor2D), [x.shape[1]!])
+  );
+}
+
 function makeOps(): FastOps {
   const linear = tf.customGrad((x, weight, bias, save) => {
     const [x2, w2, b1] = [x as Tensor2D, weight as Tensor2D, bias as Tensor1D];
     (save as GradSaveFunc)([x2, w2]);
     return {
-      value: tf.tidy(() => tf.fused.matMul({ a: x2, b: tf.transpose(w2), bias: b1 })),
+      value: tf.tidy(() =>
+        onNativeBlas()
+          ? tf.fused.matMul({ a: x2, b: w2, transposeB: true, bias: b1 })
+          : tf.fused.matMul({ a: x2, b: tf.transpose(w2), bias: b1 })
+      ),
       gradFunc: (dy: Tensor, [savedX, savedW]: Tensor[]) =>
         tf.tidy(() => [
-          tf.matMul(dy as Tensor2D, savedW as Tensor2D),
-          tf.matMul(tf.transpose(dy as Tensor2D), savedX as Tensor2D),
-          tf.sum(dy, 0),
+          product(dy, savedW),
+          product(dy, savedX, true),
+          sumRows(dy),
         ]),
     };
   }) as unknown as FastOps["linear"];
@@ -66,8 +109,8 @@ function makeOps(): FastOps {
       value: product(ta, tb),
       gradFunc: (dy: Tensor, [savedA, savedB]: Tensor[]) =>
         tf.tidy(() => [
-          product(dy, swapLastAxes(savedB)),
-          product(swapLastAxes(savedA), dy),
+          product(dy, savedB, false, true),
+          product(savedA, dy, true),
         ]),
     };
   }) as unknown as FastOps["matMul"];
@@ -108,7 +151,7 @@ function makeLayerNorm(eps: number): (x: Tensor2D, gamma: Tensor1D, beta: Tensor
             ),
             savedStd,
           );
-          return [dx, tf.sum(tf.mul(dy, xHat), 0), tf.sum(dy, 0)];
+          return [dx, sumRows(tf.mul(dy, xHat)), sumRows(dy)];
         }),
     };
   }) as unknown as (x: Tensor2D, gamma: Tensor1D, beta: Tensor1D) => Tensor2D;

@@ -7,7 +7,11 @@ import {
   interleavedLatency,
   latencyProfile,
 } from "../eval/mod.ts";
-import { DemoReport, writeReport } from "../report/mod.ts";
+import { DEFAULT_REPORT_SECTIONS, DemoReport, writeReport } from "../report/mod.ts";
+import { ATLAS_SECTION, errorAtlas } from "../atlas/mod.ts";
+import { PROFILE_SECTION, whyFaster } from "../profile/mod.ts";
+import { type Model, readModel } from "../onnx/mod.ts";
+import type { TokenBatch } from "../runtime/mod.ts";
 import { compareVariants } from "../stats/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
@@ -64,6 +68,7 @@ export async function runDemo(
   });
   const settings = options.settings ?? hubSettings();
   const common = { revision: options.revision, settings, progress: options.progress };
+  const quick = workshop.quick;
   const loaders = workshopLoaders(options.loaders);
   const fp32Model = await loadFp32Model({ modelId: workshop.modelId, ...common, loaders });
   const model = fp32Model.classifier;
@@ -116,6 +121,16 @@ export async function runDemo(
         details: { quantized: int8.report.counts, seconds: int8.seconds, dir: final },
       });
       report.add({ ...evaluated.result, path: join(final, relative(int8.dir, int8.path)) });
+      if (approach === "static") {
+        await explainStatic({
+          report,
+          fp32: fp32Model.model,
+          path: int8.path,
+          data,
+          quick,
+          vocabSize: model.config.vocabSize,
+        });
+      }
       evaluations[evaluated.result.name] = evaluated.evaluation;
       builtPaths[evaluated.result.name] = int8.path;
     }
@@ -149,10 +164,47 @@ export async function runDemo(
       started: started.toISOString(),
       "seconds": Math.round((Date.now() - started.getTime()) / 100) / 10,
     };
-    await writeReport(report, { dir: tmp });
+    await writeReport(report, {
+      dir: tmp,
+      sections: [...DEFAULT_REPORT_SECTIONS.slice(0, -1), ATLAS_SECTION, PROFILE_SECTION]
+        .concat(DEFAULT_REPORT_SECTIONS.slice(-1)),
+    });
   });
   return {
     report,
     paths: { json: join(outDir, "report.json"), html: join(outDir, "report.html") },
   };
+}
+
+/**
+ * The static INT8 model's error atlas (on the first validation batches) and its kernel profile
+ * against FP32 (batch 8 × 128 tokens; quick: 2 × 32; the sequence-length and thread sweep only in
+ * the full profile), into `report.extra.atlas` and `report.extra.profile`.
+ */
+async function explainStatic(options: {
+  report: DemoReport;
+  fp32: Model;
+  vocabSize: number;
+  path: string;
+  data: { batches: TokenBatch[] };
+  quick: boolean;
+}): Promise<void> {
+  const { report, fp32, quick } = options;
+  const variant = await readModel(options.path);
+  const atlas = await errorAtlas({
+    fp32,
+    variant,
+    name: "int8-static",
+    inputs: options.data.batches,
+    rows: quick ? 16 : 32,
+  });
+  report.extra.atlas = atlas.toJSON();
+  const why = await whyFaster({
+    reference: { name: "fp32", model: fp32 },
+    candidate: { name: "int8-static", model: variant },
+    vocabSize: options.vocabSize,
+    ...(quick ? { batch: 2, seq: 32, runs: 2 } : { batch: 8, seq: 128, runs: 5 }),
+    sweep: quick ? false : { measure: { warmup: 1, iterations: 3, minTimeMs: 0 } },
+  });
+  report.extra.profile = why.toJSON();
 }

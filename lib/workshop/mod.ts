@@ -11,4 +11,6 @@ export * from "./demo.ts";
 export * from "./fp32_bench.ts";
 export * from "./hub_layout.ts";
 export * from "./quantize_workshop_model.ts";
+export * from "./prefetch.ts";
+export * from "./export_dtypes.ts";
 export * from "./prune_workshop_model.ts";

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-node";
+import {
+  buildDistilBertGraph,
+  DISTILBERT_BASE,
+  outlierTwin,
+  randomDistilBertWeights,
+} from "../model/mod.ts";
+import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
+import { convertToMixedPrecision } from "../mixed/mod.ts";
+import { calibrate, quantizeDynamic, quantizeStatic } from "../quant/mod.ts";
+import { syntheticBatch } from "../runtime/mod.ts";
+import { errorAtlas, sqnr, SqnrAccumulator, SqnrError } from "./mod.ts";
+
+Deno.test("sqnr: hand-computed values", () => {
+  // Σx² = 9 + 16 = 25, Σe² = 0.25 → 10·log10(100) = 20 dB
+  assert.equal(sqnr([3, 4], [3, 4.5]), 20);
+  // Σx² = 1 + 1 + 1 + 1 = 4, Σe² = 4 · 0.1² = 0.04 → 10·log10(100) = 20 dB
+  assert.ok(Math.abs(sqnr([1, -1, 1, -1], [1.1, -0.9, 0.9, -1.1]) - 20) < 1e-9);
+  // an error as large as the signal: 0 dB; ten times smaller in amplitude: 20 dB
+  assert.equal(sqnr([2, 2], [0, 0]), 0);
+  assert.ok(Math.abs(sqnr([10, -10], [11, -9]) - 20) < 1e-9);
+  assert.equal(sqnr([0, 0], [0, 1]), -Infinity);
+  const acc = new SqnrAccumulator();
+  assert.ok(Number.isNaN(acc.db));
+  acc.add([3], [3]);
+  acc.add([4], [4.5]);
+  assert.equal(acc.db, 20);
+  assert.equal(acc.maxAbsError, 0.5);
+  assert.throws(() => acc.add([1, 2], [1], "h"), SqnrError);
+});
+
+const CONFIG = {
+  ...DISTILBERT_BASE,
+  vocabSize: 1100,
+  dim: 32,
+  nLayers: 2,
+  nHeads: 2,
+  hiddenDim: 64,
+  maxPositionEmbeddings: 64,
+};
+const batches = [0, 1, 2, 3].map((seed) =>
+  syntheticBatch({ size: 4, seqLen: 24, vocabSize: CONFIG.vocabSize, seed })
+);
+
+Deno.test("atlas: on an outlier twin, the Linears whose inputs carry outliers rank first, and excluding them removes the error", async () => {
+  const weights = randomDistilBertWeights(CONFIG, { seed: 7 });
+  const twin = outlierTwin(CONFIG, weights, { factor: 50, channels: 3, seed: 1 });
+  const fp32 = buildDistilBertGraph(CONFIG, twin.weights);
+  const calibration = await calibrate(fp32, batches, { progress: false });
+  const quantize = (excludeNodes: string[] = []) =>
+    quantizeStatic(fp32, calibration, { excludeNodes }).model;
+  const atlas = await errorAtlas({ fp32, variant: quantize(), name: "int8", inputs: batches });
+  const ranked = atlas.ranked();
+  console.log(
+    ranked.slice(0, 6).map((e) =>
+      `${e.label}: local ${e.local.toFixed(1)} dB, propagated ${e.propagated.toFixed(1)} dB`
+    ).join("\n"),
+  );
+  // word + position embeddings, 6 Linears per block, pre_classifier and classifier
+  assert.equal(atlas.entries.length, 2 + 6 * CONFIG.nLayers + 2);
+  assert.equal(atlas.rows, 16);
+  assert.deepEqual(
+    ranked.slice(0, twin.outlierInputs.length).map((e) => e.label).sort(),
+    [...twin.outlierInputs].sort(),
+  );
+  const outlierWorst = ranked[twin.outlierInputs.length - 1].local;
+  const cleanBest = ranked[twin.outlierInputs.length].local;
+  assert.ok(outlierWorst + 6 < cleanBest, `${outlierWorst} dB vs ${cleanBest} dB: a clear gap`);
+  // Along the depth, the error piles up: the output is worse than its own layer alone.
+  const output = atlas.entries.at(-1)!;
+  assert.equal(output.name, "logits");
+  assert.ok(output.propagated < output.local);
+  assert.ok(atlas.entries.every((e) => e.weightSqnr === undefined || e.weightSqnr > 25));
+
+  const rerun = await atlas.rerunWithout({ k: twin.outlierInputs.length, recompress: quantize });
+  assert.deepEqual(rerun.excluded.map((e) => e.label).sort(), [...twin.outlierInputs].sort());
+  const after = new Map(rerun.after.entries.map((e) => [e.label, e]));
+  for (const e of rerun.excluded) {
+    assert.equal(after.get(e.label)!.local, Infinity, `${e.label} is FP32 now: no local error`);
+  }
+  assert.ok(
+    rerun.after.outputSqnr > atlas.outputSqnr + 6,
+    `output SQNR ${atlas.outputSqnr} → ${rerun.after.outputSqnr} dB`,
+  );
+});
+
+Deno.test("atlas: works on dynamic INT8 and FP16 variants, matching tensors by their FP32 names", async () => {
+  const fp32 = buildDistilBertGraph(CONFIG, randomDistilBertWeights(CONFIG, { seed: 3 }));
+  const dynamic = await errorAtlas({
+    fp32,
+    variant: quantizeDynamic(fp32).model,
+    inputs: batches.slice(0, 2),
+  });
+  assert.equal(dynamic.entries.length, 2 + 6 * CONFIG.nLayers + 2);
+  assert.ok(dynamic.entries.every((e) => e.local > 15 && e.local < 60), "8-bit error everywhere");
+  const fp16 = await errorAtlas({
+    fp32,
+    variant: convertToMixedPrecision(fp32, { target: "fp16" }).model,
+    inputs: batches.slice(0, 2),
+    select: "all",
+  });
+  assert.ok(fp16.entries.length > dynamic.entries.length);
+  assert.ok(fp16.entries.some((e) => e.variantType === DataType.FLOAT16));
+  // FP16 keeps ~11 significant bits: ~60 dB and more where values are computed in FP16.
+  const worst = fp16.ranked()[0];
+  assert.ok(worst.local > 40, `${worst.label}: ${worst.local} dB`);
+  const weights = fp16.entries.filter((e) => e.weightSqnr !== undefined);
+  assert.ok(weights.length > 0 && weights.every((e) => e.weightSqnr! > 55));
+});
+
+Deno.test("atlas: a variant without a matching tensor is refused with the rule in the message", async () => {
+  const graph = (name: string) => {
+    const b = new GraphBuilder("g");
+    const x = b.input("x", DataType.FLOAT, [1]);
+    b.output(b.op("Relu", [x]), DataType.FLOAT, [1], { rename: name });
+    return createModel(b.build());
+  };
+  const feeds = [{ x: new ort.Tensor("float32", new Float32Array([1]), [1]) }];
+  await assert.rejects(
+    errorAtlas({ fp32: graph("y"), variant: graph("z"), inputs: feeds }),
+    /matches the FP32 model by name/,
+  );
+});

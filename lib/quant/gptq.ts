@@ -1,0 +1,194 @@
+/**
+ * GPTQ (Frantar et al., 2023, "GPTQ: Accurate Post-Training Quantization for Generative
+ * Pre-trained Transformers"): quantize a linear layer's weight one input column at a time and
+ * spread each column's rounding error over the columns not yet quantized, weighted by the inverse
+ * Hessian `H = Σ x xᵀ` of the layer's inputs on calibration data, so the layer's *output* error
+ * `‖X·W − X·Ŵ‖²` is what gets minimized, not the weight error. Block-wise: a block's scale and
+ * zero point are chosen when the first column of the block is reached, from the weights as the
+ * earlier columns' corrections left them.
+ *
+ * @module
+ */
+
+import {
+  blockParams,
+  type BlockQuantized,
+  type BlockQuantOptions,
+  checkBlockOptions,
+  packBlockwise,
+  quantizeToLevel,
+} from "./block_quant.ts";
+
+/** Options of {@link gptqQuantize}. */
+export interface GptqOptions extends BlockQuantOptions {
+  /** Damping added to H's diagonal, as a share of its mean (default 0.01). */
+  damp?: number;
+}
+
+/** The Hessian could not be inverted even with more damping. */
+export class GptqError extends Error {
+  override name = "GptqError";
+}
+
+/**
+ * GPTQ block quantization of a `[K, N]` weight (row-major, a `MatMul`'s B) given `hessian`, the
+ * `K × K` matrix `Σ x xᵀ` of the layer's inputs (row-major; any positive multiple works). Returns
+ * the same packed layout as `quantizeBlockwise`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gptqQuantize } from "./gptq.ts";
+ * import { dequantizeBlockwise, quantizeBlockwise } from "./block_quant.ts";
+ * const k = 16, n = 4, rows = 64;
+ * const x = Float64Array.from({ length: rows * k }, (_, i) => Math.sin(i * 0.7) + (i % k === 3 ? 2 : 0));
+ * const h = new Float64Array(k * k);
+ * for (let r = 0; r < rows; r++) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) h[i * k + j] += x[r * k + i] * x[r * k + j];
+ * const w = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 1.3));
+ * const outErr = (wq: Float32Array) => {
+ *   let e = 0;
+ *   for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) {
+ *     let d = 0;
+ *     for (let i = 0; i < k; i++) d += x[r * k + i] * (w[i * n + c] - wq[i * n + c]);
+ *     e += d * d;
+ *   }
+ *   return e;
+ * };
+ * const opts = { bits: 4, blockSize: 16 } as const;
+ * const gptq = outErr(dequantizeBlockwise(gptqQuantize(w, h, { k, n }, opts)));
+ * const rtn = outErr(dequantizeBlockwise(quantizeBlockwise(w, { k, n }, opts)));
+ * assert.ok(gptq < rtn, `${gptq} vs ${rtn}`);
+ * ```
+ */
+export function gptqQuantize(
+  weight: Float32Array,
+  hessian: Float64Array,
+  shape: { k: number; n: number },
+  options: GptqOptions,
+): BlockQuantized {
+  checkBlockOptions(options);
+  const { k, n } = shape;
+  const { bits, blockSize } = options;
+  const symmetric = options.symmetric ?? true;
+  const blocks = Math.ceil(k / blockSize);
+  // W as [N, K]: one row per output feature, the columns quantized left to right.
+  const w = new Float64Array(n * k);
+  for (let i = 0; i < k; i++) for (let c = 0; c < n; c++) w[c * k + i] = weight[i * n + c];
+  const h = Float64Array.from(hessian);
+  for (let i = 0; i < k; i++) {
+    if (h[i * k + i] === 0) {
+      h[i * k + i] = 1;
+      for (let c = 0; c < n; c++) w[c * k + i] = 0;
+    }
+  }
+  const u = inverseHessianFactor(h, k, options.damp ?? 0.01);
+  const scales = new Float32Array(n * blocks);
+  const zeroPoints = new Uint8Array(n * blocks);
+  const levels = new Uint8Array(n * blocks * blockSize);
+  const row = new Float64Array(blockSize);
+  for (let i = 0; i < k; i++) {
+    const b = Math.floor(i / blockSize);
+    const offset = i - b * blockSize;
+    if (offset === 0) {
+      const len = Math.min(blockSize, k - i);
+      for (let c = 0; c < n; c++) {
+        for (let j = 0; j < len; j++) row[j] = w[c * k + i + j];
+        const p = blockParams(row.subarray(0, len), {
+          bits,
+          symmetric,
+          roundScale: options.roundScale,
+        });
+        scales[c * blocks + b] = p.scale;
+        zeroPoints[c * blocks + b] = p.zeroPoint;
+        levels.fill(p.zeroPoint, (c * blocks + b) * blockSize, (c * blocks + b + 1) * blockSize);
+      }
+    }
+    const d = u[i * k + i];
+    for (let c = 0; c < n; c++) {
+      const scale = scales[c * blocks + b];
+      const zp = zeroPoints[c * blocks + b];
+      const value = w[c * k + i];
+      const level = quantizeToLevel(value, scale, zp, bits);
+      levels[(c * blocks + b) * blockSize + offset] = level;
+      const err = (value - Math.fround((level - zp) * scale)) / d;
+      const base = c * k;
+      for (let j = i + 1; j < k; j++) w[base + j] -= err * u[i * k + j];
+    }
+  }
+  return packBlockwise({ k, n, bits, blockSize, blocks, scales, zeroPoints, levels, symmetric });
+}
+
+/**
+ * The upper Cholesky factor U of `(H + λI)⁻¹` (`(H + λI)⁻¹ = UᵀU`), λ = `damp` × mean diagonal,
+ * doubling the damping until H is positive definite.
+ */
+function inverseHessianFactor(h: Float64Array, k: number, damp: number): Float64Array {
+  let mean = 0;
+  for (let i = 0; i < k; i++) mean += h[i * k + i];
+  mean /= k;
+  for (let attempt = 0, d = damp; attempt < 8; attempt++, d *= 4) {
+    const a = Float64Array.from(h);
+    for (let i = 0; i < k; i++) a[i * k + i] += d * mean;
+    const l = cholesky(a, k);
+    if (!l) continue;
+    const inv = inverseFromCholesky(l, k);
+    const l2 = cholesky(inv, k);
+    if (!l2) continue;
+    return transpose(l2, k);
+  }
+  throw new GptqError(
+    `the ${k}×${k} Hessian of the layer's inputs is not positive definite even with damping ` +
+      `${damp}×4⁷; give more calibration rows or a larger damp.`,
+  );
+}
+
+/** Lower Cholesky factor of a symmetric `k × k` matrix, or undefined if not positive definite. */
+function cholesky(a: Float64Array, k: number): Float64Array | undefined {
+  const l = new Float64Array(k * k);
+  for (let j = 0; j < k; j++) {
+    let s = a[j * k + j];
+    for (let p = 0; p < j; p++) s -= l[j * k + p] * l[j * k + p];
+    if (!(s > 0)) return undefined;
+    const d = Math.sqrt(s);
+    l[j * k + j] = d;
+    for (let i = j + 1; i < k; i++) {
+      let t = a[i * k + j];
+      const li = i * k;
+      const lj = j * k;
+      for (let p = 0; p < j; p++) t -= l[li + p] * l[lj + p];
+      l[i * k + j] = t / d;
+    }
+  }
+  return l;
+}
+
+/** `(L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹` from the lower factor L. */
+function inverseFromCholesky(l: Float64Array, k: number): Float64Array {
+  // M = L⁻¹ (lower triangular), by forward substitution column by column.
+  const m = new Float64Array(k * k);
+  for (let c = 0; c < k; c++) {
+    m[c * k + c] = 1 / l[c * k + c];
+    for (let i = c + 1; i < k; i++) {
+      let s = 0;
+      for (let p = c; p < i; p++) s += l[i * k + p] * m[p * k + c];
+      m[i * k + c] = -s / l[i * k + i];
+    }
+  }
+  // Mᵀ M, symmetric: entry (i, j) = Σ_p m[p, i] m[p, j] for p ≥ max(i, j).
+  const out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      let s = 0;
+      for (let p = j; p < k; p++) s += m[p * k + i] * m[p * k + j];
+      out[i * k + j] = s;
+      out[j * k + i] = s;
+    }
+  }
+  return out;
+}
+
+function transpose(a: Float64Array, k: number): Float64Array {
+  const t = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) t[j * k + i] = a[i * k + j];
+  return t;
+}
