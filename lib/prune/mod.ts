@@ -30,3 +30,5 @@ export * from "./onnx_masks.ts";
 export * from "./structured.ts";
 export * from "./sparsity.ts";
 export * from "./bench.ts";
+export * from "./workflow.ts";
+export * from "./figures.ts";

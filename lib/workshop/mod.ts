@@ -17,3 +17,4 @@ export * from "./workshop_manifest.ts";
 export * from "./strategy_comparison.ts";
 export * from "./tune_bench.ts";
 export * from "./experiment/mod.ts";
+export * from "./prune_workshop_model.ts";
