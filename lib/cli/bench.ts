@@ -21,7 +21,7 @@ import { Q4_BENCH_VARIANT, Q4_INT8_COMPUTE_BENCH_VARIANT, quantSuiteWith } from 
 import { fusionSuite } from "../fuse/mod.ts";
 import { trainSuite } from "../train/mod.ts";
 import { qatSuite } from "../qat/mod.ts";
-import { pruneSuite } from "../prune/mod.ts";
+import { pruneStepSuite, pruneSuite } from "../prune/mod.ts";
 import { runCli } from "./main.ts";
 
 /** Every suite `deno task bench` knows, in the order they run. */
@@ -39,6 +39,7 @@ export const BENCH_SUITES: BenchSuite[] = [
   tuneBenchSuite(),
   { ...trainSuite, needsModel: true },
   { ...qatSuite, needsModel: true },
+  pruneStepSuite,
 ];
 
 /** One or more suites failed; `bench.json` holds the others' results and the errors. */

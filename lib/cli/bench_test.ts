@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BENCH_SUITES } from "./bench.ts";
 
-Deno.test("deno task bench runs every suite once, in order, training and QAT last", () => {
+Deno.test("deno task bench runs every suite once, in order, the training suites last", () => {
   assert.deepEqual(BENCH_SUITES.map((s) => s.name), [
     "fp32",
     "quant",
@@ -11,6 +11,7 @@ Deno.test("deno task bench runs every suite once, in order, training and QAT las
     "tune",
     "train",
     "qat",
+    "prune-step",
   ]);
   for (const suite of BENCH_SUITES) assert.ok(suite.description.length > 0, suite.name);
 });

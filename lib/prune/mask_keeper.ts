@@ -20,6 +20,8 @@ import type { MaskSet } from "./mask.ts";
 export class MaskKeeper {
   #masks: MaskSet = new Map();
   #floats = new Map<string, Float32Array>();
+  /** The masks on the engine's backend, made once (not uploaded again at every update). */
+  #tensors = new Map<string, Tensor>();
 
   /** A keeper of `masks` (none: nothing masked until {@link set}). */
   constructor(masks?: MaskSet) {
@@ -30,6 +32,8 @@ export class MaskKeeper {
   set(masks: MaskSet): void {
     this.#masks = masks;
     this.#floats = new Map([...masks].map(([n, { mask }]) => [n, Float32Array.from(mask)]));
+    if (this.#tensors.size > 0) tf.dispose([...this.#tensors.values()]);
+    this.#tensors.clear();
   }
 
   /** The masks kept. */
@@ -58,8 +62,10 @@ export class MaskKeeper {
   apply(model: TfDistilBert): void {
     for (const [name, floats] of this.#floats) {
       const v = model.variable(name);
+      let mask = this.#tensors.get(name);
+      if (!mask) this.#tensors.set(name, mask = tf.keep(tf.tensor(floats, v.shape)));
       // + 0 turns the −0 of a negative weight times 0 into +0 (exact zeros, all bits clear).
-      tf.tidy(() => v.assign(tf.add(tf.mul(v, tf.tensor(floats, v.shape)), 0) as Tensor));
+      tf.tidy(() => v.assign(tf.add(tf.mul(v, mask), 0) as Tensor));
     }
   }
 

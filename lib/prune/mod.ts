@@ -32,3 +32,4 @@ export * from "./sparsity.ts";
 export * from "./bench.ts";
 export * from "./workflow.ts";
 export * from "./figures.ts";
+export * from "./mask_step_bench.ts";

@@ -15,6 +15,7 @@ import type { ProgressOption } from "../progress/mod.ts";
 import { tfBackendInfo } from "./backend.ts";
 import type { TrainExamples } from "./batches.ts";
 import { TfDistilBert } from "./distilbert.ts";
+import type { TrainExtension } from "./extension.ts";
 import type { ForwardHooks } from "./hooks.ts";
 import { Rng } from "../random/mod.ts";
 import { train, type TrainResult } from "./train.ts";
@@ -92,6 +93,8 @@ export interface BenchTrainingOptions {
   epochs?: number;
   /** Forward hooks of the model (e.g. a `QatQuantizer`'s). */
   hooks?: ForwardHooks;
+  /** Training extensions (e.g. pruning's pattern lock), on the warm-up update too. */
+  extensions?: readonly TrainExtension[];
   /** Default off. */
   progress?: ProgressOption;
 }
@@ -126,6 +129,7 @@ export async function benchTraining(
       log: false,
       progress: options.progress ?? false,
       handleSigint: false,
+      ...(options.extensions ? { extensions: options.extensions } : {}),
     });
   } finally {
     model.dispose();
@@ -142,6 +146,8 @@ export interface TrainStepBenchOptions {
   seq?: number;
   /** Forward hooks of the model (e.g. a `QatQuantizer`'s), on the warm-up update too. */
   hooks?: ForwardHooks;
+  /** Training extensions (e.g. pruning's pattern lock), on the warm-up update too. */
+  extensions?: readonly TrainExtension[];
 }
 
 /** What {@link timeTrainSteps} measured. */
@@ -188,6 +194,7 @@ export async function timeTrainSteps(
   const result = await benchTraining(config, weights, examples, {
     batchSize: batch,
     hooks: options.hooks,
+    extensions: options.extensions,
   });
   const stats = latencyStats(result.history.slice(1).map((r) => r.ms));
   const tokensPerStep = batch * seq;
