@@ -143,9 +143,9 @@ Deno.test("suites that need an unreachable model are skipped with a note; the ch
   });
 });
 
-Deno.test("deno task bench marks the training and QAT suites as needing the model", () => {
+Deno.test("deno task bench marks the suites that load the named model as needing it", () => {
   assert.deepEqual(
     BENCH_SUITES.filter((s) => s.needsModel).map((s) => s.name),
-    ["train", "qat"],
+    ["tune", "train", "qat", "prune-step"],
   );
 });
