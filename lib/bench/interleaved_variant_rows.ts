@@ -24,6 +24,27 @@ export interface PairedBenchRow extends BenchRow {
   sizeRatio: number;
 }
 
+/**
+ * The options a technique's bench shares (`quantBenchRows`, `pruneBenchRows`): what to time and
+ * how long; each bench documents its own default rounds.
+ */
+export interface VariantBenchOptions {
+  /** Model name in the rows (default `distilbert-base (random)`). */
+  model?: string;
+  /** Batch sizes (default [1, 8]). */
+  batches?: number[];
+  /** Sequence length (default 128). */
+  seq?: number;
+  /** Interleaved timed rounds per batch size. */
+  rounds?: (batch: number) => number;
+  /** Shorter runs. */
+  quick?: boolean;
+  /** ORT threads (default 2, the workshop machines' cores). */
+  intraOpThreads?: number;
+  /** Progress per batch size. */
+  progress?: ProgressOption;
+}
+
 /** Options of {@link interleavedVariantRows}. */
 export interface InterleavedVariantRowsOptions {
   /** Model name in the rows. */

@@ -17,10 +17,10 @@ import {
   type Measurement,
   type PairedBenchRow,
   type SuiteResult,
+  type VariantBenchOptions,
 } from "../bench/mod.ts";
 import { DISTILBERT_BASE, type DistilBertConfig, type WeightMap } from "../model/mod.ts";
 import { type Model, readModel, writeModel } from "../onnx/mod.ts";
-import type { ProgressOption } from "../progress/mod.ts";
 import { calibrateAndQuantize } from "../quant/mod.ts";
 import { syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
 import type { MaskSet } from "./mask.ts";
@@ -37,28 +37,19 @@ export interface PruneBenchRow extends PairedBenchRow {
 }
 
 /** Options of {@link pruneBenchRows}. */
-export interface PruneBenchOptions {
+export interface PruneBenchOptions extends VariantBenchOptions {
   /** The dense FP32 `.onnx` file (full-size DistilBERT-base, random weights, in the suite). */
   fp32Path: string;
   /** Folder for the pruned models. */
   outDir: string;
   /** The model's config (default `DISTILBERT_BASE`). */
   config?: DistilBertConfig;
-  /** Model name in the rows (default `distilbert-base (random)`). */
-  model?: string;
-  /** Batch sizes (default [1, 8]). */
-  batches?: number[];
-  /** Sequence length (default 128). */
-  seq?: number;
   /** Interleaved timed rounds per batch size (default 40 at batch 1, 15 above; quick: 5 and 3). */
   rounds?: (batch: number) => number;
   /** Shorter runs (fewer rounds and calibration samples). */
   quick?: boolean;
-  /** ORT threads (default 2, the workshop machines' cores). */
-  intraOpThreads?: number;
   /** Calibration samples of the static INT8 variant (default 32; quick 8). */
   calibrationSamples?: number;
-  progress?: ProgressOption;
 }
 
 /** The variants, in table order. */

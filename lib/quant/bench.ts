@@ -20,10 +20,10 @@ import {
   type Measurement,
   type PairedBenchRow,
   type SuiteResult,
+  type VariantBenchOptions,
 } from "../bench/mod.ts";
 import { DISTILBERT_BASE } from "../model/mod.ts";
 import { type Model, readModel, writeModel } from "../onnx/mod.ts";
-import type { ProgressOption } from "../progress/mod.ts";
 import type { BenchChildRequest, BenchChildResult } from "./_bench_child.ts";
 import { quantizeWeightOnly } from "./weight_only.ts";
 
@@ -57,29 +57,17 @@ export const Q4_INT8_COMPUTE_BENCH_VARIANT: WeightOnlyBenchVariant = {
 export type QuantBenchRow = PairedBenchRow;
 
 /** Options of {@link quantBenchRows}. */
-export interface QuantBenchOptions {
+export interface QuantBenchOptions extends VariantBenchOptions {
   /** The FP32 `.onnx` file (full-size DistilBERT-base with random weights in `deno task bench`). */
   fp32Path: string;
   /** Folder for the INT8 models. */
   outDir: string;
-  /** Model name in the rows (default `distilbert-base (random)`). */
-  model?: string;
   /** Vocabulary size for random token ids (default DistilBERT's 30522). */
   vocabSize?: number;
-  /** Batch sizes (default [1, 8]). */
-  batches?: number[];
-  /** Sequence length (default 128). */
-  seq?: number;
   /** Interleaved timed rounds per batch size (default 60 at batch 1, 20 above; quick: 5 and 3). */
   rounds?: (batch: number) => number;
-  /** Shorter runs. */
-  quick?: boolean;
-  /** ORT threads (default 2, the workshop machines' cores). */
-  intraOpThreads?: number;
   /** Calibration samples of static quantization (default 100). */
   calibrationSamples?: number;
-  /** Progress per batch size. */
-  progress?: ProgressOption;
   /** Weight-only variants (default [{@link Q4_BENCH_VARIANT}]). */
   weightOnly?: readonly WeightOnlyBenchVariant[];
 }
