@@ -5,12 +5,11 @@
  * evaluation of the same file predicts.
  */
 import assert from "node:assert/strict";
-import { basename, dirname, join } from "node:path";
-import { env, pipeline } from "@huggingface/transformers";
-import { startHubServer } from "./support/hub_server.ts";
+import { join } from "node:path";
+import { pipeline } from "@huggingface/transformers";
 import { STANDINS } from "./support/mirror.ts";
 import { standinMrpc } from "./support/mrpc.ts";
-import { runTask } from "./support/run_task.ts";
+import { runTaskWithOut, withLocalTransformersJs } from "./support/task_output.ts";
 import { evaluateClassifier } from "../lib/eval/mod.ts";
 import { createSession } from "../lib/runtime/mod.ts";
 import { DTYPE_FILES, EXPORT_DTYPES } from "../lib/workshop/mod.ts";
@@ -18,36 +17,25 @@ import { DTYPE_FILES, EXPORT_DTYPES } from "../lib/workshop/mod.ts";
 const PAIRS = 48;
 
 Deno.test("deno task export writes every dtype, and transformers.js predicts what the kit predicts", async () => {
-  const cache = await Deno.makeTempDir();
-  const out = join(await Deno.makeTempDir(), "mini-dtypes");
-  const server = await startHubServer();
-  try {
-    const result = await runTask("export", {
-      args: ["--model", STANDINS.mini, "--dtypes", "all", "--out", out, "--limit", "64"],
-      env: { HF_ENDPOINT: server.url, HF_HUB_CACHE: cache, WORKSHOP_QUICK: "1" },
-    });
-    assert.equal(result.code, 0, result.stderr);
-    console.log(result.stdout);
-  } finally {
-    await server.close();
-  }
+  const result = await runTaskWithOut("export", {
+    args: ["--model", STANDINS.mini, "--dtypes", "all", "--limit", "64"],
+    folder: "mini-dtypes",
+  });
+  assert.equal(result.code, 0, result.stderr);
+  console.log(result.stdout);
+  const { out } = result;
   const card = await Deno.readTextFile(join(out, "README.md"));
   for (const dtype of EXPORT_DTYPES) {
     assert.match(card, new RegExp(`^\\| ${dtype} \\| \`onnx/${DTYPE_FILES[dtype]}\``, "m"));
   }
   const { validation } = await standinMrpc();
-  const saved = { ...env };
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = dirname(out) + "/";
-  env.useBrowserCache = false;
-  try {
+  await withLocalTransformersJs(out, async (modelId) => {
     for (const dtype of EXPORT_DTYPES) {
       const path = join(out, "onnx", DTYPE_FILES[dtype]);
       const session = await createSession(path);
       const kit = await evaluateClassifier(session, validation.batches, { progress: false });
       await session.session.release();
-      const classify = await pipeline("text-classification", basename(out), { dtype });
+      const classify = await pipeline("text-classification", modelId, { dtype });
       // The pipeline call itself (single texts) …
       const [single] = await classify("The cat sat on the mat.") as { label: string }[];
       assert.ok(["equivalent", "not_equivalent"].includes(single.label), single.label);
@@ -64,7 +52,5 @@ Deno.test("deno task export writes every dtype, and transformers.js predicts wha
       console.log(`${dtype}: transformers.js agrees with the kit on ${same}/${PAIRS} pairs`);
       assert.equal(same, PAIRS, dtype);
     }
-  } finally {
-    Object.assign(env, saved);
-  }
+  });
 });

@@ -4,22 +4,14 @@
  * and plain static INT8 hurt by it.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { agreementWith, evaluateClassifier } from "../lib/eval/mod.ts";
-import {
-  buildDistilBertGraph,
-  outlierTwin,
-  OutlierTwinError,
-  parseDistilBertConfig,
-  readSafetensors,
-} from "../lib/model/mod.ts";
-import { encodeModel, findLinears, type Model } from "../lib/onnx/mod.ts";
+import { agreementWith } from "../lib/eval/mod.ts";
+import { buildDistilBertGraph, outlierTwin, OutlierTwinError } from "../lib/model/mod.ts";
+import { findLinears, type Model } from "../lib/onnx/mod.ts";
 import { calibrate, quantizeStatic } from "../lib/quant/mod.ts";
-import { createSession } from "../lib/runtime/mod.ts";
-import { MINI_DIR, standinMrpc } from "./support/mrpc.ts";
+import { standinMrpc } from "./support/mrpc.ts";
+import { evaluateModel, miniStandin } from "./support/standin.ts";
 
-const config = parseDistilBertConfig(await Deno.readTextFile(join(MINI_DIR, "config.json")));
-const weights = await readSafetensors(join(MINI_DIR, "model.safetensors"));
+const { config, weights } = await miniStandin();
 const { validation, train } = await standinMrpc();
 const FACTOR = 50;
 const twin = outlierTwin(config, weights, { factor: FACTOR, channels: 4, seed: 3 });
@@ -27,12 +19,7 @@ const original = buildDistilBertGraph(config, weights);
 const twinModel = buildDistilBertGraph(config, twin.weights);
 
 async function logits(model: Model): Promise<Float32Array> {
-  const session = await createSession(encodeModel(model), { intraOpThreads: 2 });
-  try {
-    return (await evaluateClassifier(session, validation.batches, { progress: false })).logits;
-  } finally {
-    await session.session.release();
-  }
+  return (await evaluateModel(model, validation.batches, { intraOpThreads: 2 })).logits;
 }
 
 /** max |x| of each outlier Linear's input over the calibration batches. */

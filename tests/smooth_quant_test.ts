@@ -4,23 +4,16 @@
  * SmoothQuant static INT8 meets it.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { agreementWith, evaluateClassifier, type EvaluationResult } from "../lib/eval/mod.ts";
-import {
-  buildDistilBertGraph,
-  outlierTwin,
-  parseDistilBertConfig,
-  readSafetensors,
-} from "../lib/model/mod.ts";
-import { encodeModel, type Model } from "../lib/onnx/mod.ts";
+import { agreementWith, type EvaluationResult } from "../lib/eval/mod.ts";
+import { buildDistilBertGraph, outlierTwin } from "../lib/model/mod.ts";
+import type { Model } from "../lib/onnx/mod.ts";
 import { calibrate, collectLinearInputs, quantizeStatic, smoothQuant } from "../lib/quant/mod.ts";
-import { createSession } from "../lib/runtime/mod.ts";
 import { meetsCriterion } from "../lib/tune/mod.ts";
-import { MINI_DIR, standinMrpc } from "./support/mrpc.ts";
+import { standinMrpc } from "./support/mrpc.ts";
+import { evaluateModel, miniStandin } from "./support/standin.ts";
 import { extendedTest, MIRROR } from "./support/extended.ts";
 
-const config = parseDistilBertConfig(await Deno.readTextFile(join(MINI_DIR, "config.json")));
-const weights = await readSafetensors(join(MINI_DIR, "model.safetensors"));
+const { config, weights } = await miniStandin();
 const { validation, train } = await standinMrpc();
 const calib = train.batches.slice(0, 4);
 /** Large enough that plain static INT8 loses more than 1% of accuracy on the twin. */
@@ -30,13 +23,8 @@ const twin = buildDistilBertGraph(
   outlierTwin(config, weights, { factor: TWIN_FACTOR, channels: 4, seed: 3 }).weights,
 );
 
-async function evaluate(model: Model): Promise<EvaluationResult> {
-  const session = await createSession(encodeModel(model), { intraOpThreads: 2 });
-  try {
-    return await evaluateClassifier(session, validation.batches, { progress: false });
-  } finally {
-    await session.session.release();
-  }
+function evaluate(model: Model): Promise<EvaluationResult> {
+  return evaluateModel(model, validation.batches, { intraOpThreads: 2 });
 }
 
 async function staticInt8(model: Model): Promise<Model> {

@@ -4,8 +4,8 @@
  * training pairs).
  */
 import assert from "node:assert/strict";
-import { agreementWith, evaluateClassifier, type EvaluationResult } from "../lib/eval/mod.ts";
-import { encodeModel, findLinears, type Model, readModel } from "../lib/onnx/mod.ts";
+import { agreementWith, type EvaluationResult } from "../lib/eval/mod.ts";
+import { findLinears, type Model, readModel } from "../lib/onnx/mod.ts";
 import {
   collectLinearInputs,
   dequantizeBlockwise,
@@ -14,22 +14,17 @@ import {
   quantizeWeightOnly,
   type WeightOnlyOptions,
 } from "../lib/quant/mod.ts";
-import { createSession } from "../lib/runtime/mod.ts";
 import { join } from "node:path";
 import { MINI_DIR, standinMrpc } from "./support/mrpc.ts";
 import { extendedTest, MIRROR } from "./support/extended.ts";
+import { evaluateModel } from "./support/standin.ts";
 
 const fp32Model = await readModel(join(MINI_DIR, "onnx", "model.onnx"));
 const { validation, train } = await standinMrpc();
 const calib = train.batches.slice(0, 8);
 
-async function evaluate(model: Model): Promise<EvaluationResult> {
-  const session = await createSession(encodeModel(model), { intraOpThreads: 2 });
-  try {
-    return await evaluateClassifier(session, validation.batches, { progress: false });
-  } finally {
-    await session.session.release();
-  }
+function evaluate(model: Model): Promise<EvaluationResult> {
+  return evaluateModel(model, validation.batches, { intraOpThreads: 2 });
 }
 
 const fp32 = await evaluate(fp32Model);

@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-node";
-import {
-  buildDistilBertGraph,
-  DISTILBERT_BASE,
-  outlierTwin,
-  randomDistilBertWeights,
-} from "../model/mod.ts";
+import { buildDistilBertGraph, outlierTwin, randomDistilBertWeights } from "../model/mod.ts";
 import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
 import { convertToMixedPrecision } from "../mixed/mod.ts";
 import { calibrate, quantizeDynamic, quantizeStatic } from "../quant/mod.ts";
 import { syntheticBatch } from "../runtime/mod.ts";
 import { errorAtlas, sqnr, SqnrAccumulator, SqnrError } from "./mod.ts";
+import { TINY_DISTILBERT } from "../../tests/support/tiny_distilbert.ts";
 
 Deno.test("sqnr: hand-computed values", () => {
   // Σx² = 9 + 16 = 25, Σe² = 0.25 → 10·log10(100) = 20 dB
@@ -30,15 +26,7 @@ Deno.test("sqnr: hand-computed values", () => {
   assert.throws(() => acc.add([1, 2], [1], "h"), SqnrError);
 });
 
-const CONFIG = {
-  ...DISTILBERT_BASE,
-  vocabSize: 1100,
-  dim: 32,
-  nLayers: 2,
-  nHeads: 2,
-  hiddenDim: 64,
-  maxPositionEmbeddings: 64,
-};
+const CONFIG = TINY_DISTILBERT;
 const batches = [0, 1, 2, 3].map((seed) =>
   syntheticBatch({ size: 4, seqLen: 24, vocabSize: CONFIG.vocabSize, seed })
 );

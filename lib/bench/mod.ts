@@ -11,3 +11,4 @@ export * from "./model_bench.ts";
 export * from "./suite.ts";
 export * from "./interleaved.ts";
 export * from "./run_suites.ts";
+export * from "./interleaved_variant_rows.ts";

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { type BenchContext, type BenchSuite, machineInfo, runBenchSuites } from "../bench/mod.ts";
 import { buildDistilBert, DISTILBERT_BASE, loadHubConfig } from "../model/mod.ts";
@@ -22,6 +21,7 @@ import { fusionSuite } from "../fuse/mod.ts";
 import { trainSuite } from "../train/mod.ts";
 import { qatSuite } from "../qat/mod.ts";
 import { pruneStepSuite, pruneSuite } from "../prune/mod.ts";
+import { parseTaskFlags } from "./flags.ts";
 import { runCli } from "./main.ts";
 
 /** Every suite `deno task bench` knows, in the order they run. */
@@ -50,8 +50,7 @@ export class BenchSuiteError extends Error {
 if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const { values } = parseTaskFlags("bench", Deno.args, {
     options: {
       only: { type: "string" },
       model: { type: "string" },

@@ -11,14 +11,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { cleanHubCache, hubSettings, listHubCache, verifyHubCache } from "../hub/mod.ts";
+import { parseTaskFlags, UsageError } from "./flags.ts";
 import { runCli } from "./main.ts";
-
-/** Thrown for a command line the task does not understand. */
-export class CacheUsageError extends Error {
-  override name = "CacheUsageError";
-}
 
 const USAGE = "deno task cache <list|verify|clean> [--fix] [--repo ORG/NAME] [--dataset]";
 
@@ -39,8 +34,7 @@ export async function cacheCommand(
   options: { cacheDir?: string; print?: (line: string) => void } = {},
 ): Promise<number> {
   const print = options.print ?? console.log;
-  const { values, positionals } = parseArgs({
-    args,
+  const { values, positionals } = parseTaskFlags("cache", args, {
     allowPositionals: true,
     options: {
       fix: { type: "boolean" },
@@ -56,7 +50,7 @@ export async function cacheCommand(
   const settings = hubSettings(options.cacheDir ? { cacheDir: options.cacheDir } : {});
   const [command, ...extra] = positionals;
   if (extra.length > 0 || !["list", "verify", "clean"].includes(command ?? "")) {
-    throw new CacheUsageError(
+    throw new UsageError(
       `expected one of list, verify, clean (got ${JSON.stringify(positionals.join(" "))}); ` +
         `usage: ${USAGE}`,
     );

@@ -3,31 +3,21 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { runDemo } from "../workshop/mod.ts";
+import { parseTaskFlags } from "./flags.ts";
 import { runCli } from "./main.ts";
-
-/** A command-line flag of `deno task demo` is not one it knows. */
-export class DemoUsageError extends Error {
-  override name = "UsageError";
-}
 
 if (import.meta.main) await runCli(main);
 
 function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        model: { type: "string" },
-        revision: { type: "string" },
-        out: { type: "string", default: "out/demo" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new DemoUsageError(`${(error as Error).message}; see deno task demo --help`);
-  }
+  return parseTaskFlags("demo", args, {
+    options: {
+      model: { type: "string" },
+      revision: { type: "string" },
+      out: { type: "string", default: "out/demo" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }
 
 async function main(): Promise<void> {

@@ -7,14 +7,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { EXPORT_DTYPES, exportDtypes, parseDtypes } from "../workshop/mod.ts";
+import { parseTaskFlags, UsageError, wholeNumber } from "./flags.ts";
 import { runCli } from "./main.ts";
-
-/** A missing or malformed flag. */
-export class ExportUsageError extends Error {
-  override name = "ExportUsageError";
-}
 
 /**
  * The `--help` text.
@@ -36,8 +31,7 @@ export function exportUsage(): string {
 if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const { values } = parseTaskFlags("export", Deno.args, {
     options: {
       model: { type: "string" },
       revision: { type: "string" },
@@ -52,12 +46,9 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.model || !values.out) {
-    throw new ExportUsageError(`--model and --out are required.\n${exportUsage()}`);
+    throw new UsageError(`--model and --out are required.\n${exportUsage()}`);
   }
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
-    throw new ExportUsageError(`--limit ${values.limit} must be a positive whole number`);
-  }
+  const limit = wholeNumber("limit", values.limit, "MRPC validation pairs");
   const { dir, card } = await exportDtypes({
     modelId: values.model,
     revision: values.revision,

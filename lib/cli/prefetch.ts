@@ -5,14 +5,9 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { prefetchWorkshop } from "../workshop/mod.ts";
+import { parseTaskFlags, UsageError } from "./flags.ts";
 import { runCli } from "./main.ts";
-
-/** Thrown for a command line the task does not understand. */
-export class PrefetchUsageError extends Error {
-  override name = "PrefetchUsageError";
-}
 
 const USAGE = "deno task prefetch [--model ID]";
 
@@ -33,8 +28,7 @@ export async function prefetchCommand(
   options: { print?: (line: string) => void } = {},
 ): Promise<number> {
   const print = options.print ?? console.log;
-  const { values, positionals } = parseArgs({
-    args,
+  const { values, positionals } = parseTaskFlags("prefetch", args, {
     allowPositionals: true,
     options: { model: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
@@ -43,7 +37,7 @@ export async function prefetchCommand(
     return 0;
   }
   if (positionals.length > 0) {
-    throw new PrefetchUsageError(
+    throw new UsageError(
       `unexpected ${JSON.stringify(positionals.join(" "))}; usage: ${USAGE}`,
     );
   }

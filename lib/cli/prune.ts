@@ -9,12 +9,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { Table } from "../display/mod.ts";
 import { criterionNames, patternNames } from "../prune/mod.ts";
 import { pruneWorkshopModel } from "../workshop/mod.ts";
 import { runCli } from "./main.ts";
-import { UsageError } from "./quantize.ts";
+import { notEmpty, parseTaskFlags, UsageError } from "./flags.ts";
 
 /** The `--help` text. */
 export function pruneUsage(): string {
@@ -29,32 +28,26 @@ export function pruneUsage(): string {
     "exit status: 0 done; 1 error";
 }
 
-function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        model: { type: "string" },
-        revision: { type: "string" },
-        out: { type: "string" },
-        criterion: { type: "string" },
-        pattern: { type: "string" },
-        sparsity: { type: "string" },
-        ffn: { type: "string" },
-        heads: { type: "string" },
-        schedule: { type: "string" },
-        "finetune-epochs": { type: "string" },
-        distill: { type: "boolean" },
-        int8: { type: "boolean" },
-        tune: { type: "boolean" },
-        seed: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; see deno task prune --help`);
-  }
-}
+/** The flags of `deno task prune`. */
+const PRUNE_FLAGS = {
+  options: {
+    model: { type: "string" },
+    revision: { type: "string" },
+    out: { type: "string" },
+    criterion: { type: "string" },
+    pattern: { type: "string" },
+    sparsity: { type: "string" },
+    ffn: { type: "string" },
+    heads: { type: "string" },
+    schedule: { type: "string" },
+    "finetune-epochs": { type: "string" },
+    distill: { type: "boolean" },
+    int8: { type: "boolean" },
+    tune: { type: "boolean" },
+    seed: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+} as const;
 
 function number(flag: string, value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
@@ -65,16 +58,10 @@ function number(flag: string, value: string | undefined, what: string): number |
   return n;
 }
 
-function notEmpty(flag: string, value: string | undefined, fix: string): void {
-  if (value !== undefined && value.trim() === "") {
-    throw new UsageError(`--${flag} is empty: ${fix}`);
-  }
-}
-
 if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void> {
-  const { values } = parseFlags(Deno.args);
+  const { values } = parseTaskFlags("prune", Deno.args, PRUNE_FLAGS);
   if (values.help) {
     console.log(pruneUsage());
     return;

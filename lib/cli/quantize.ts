@@ -12,31 +12,13 @@
  *
  * @module
  */
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { Table } from "../display/mod.ts";
 import { type Approach, quantizeWorkshopModel } from "../workshop/mod.ts";
 import type { CalibrationMethod, QuantFormat } from "../quant/mod.ts";
 import { TUNE_OBJECTIVES, TUNE_STRATEGIES } from "../tune/mod.ts";
+import { notEmpty, oneOf, parseTaskFlags, UsageError, wholeNumber } from "./flags.ts";
+import { importModules } from "./import_modules.ts";
 import { EXIT_CRITERION_MISSED, runCli } from "./main.ts";
-
-/** A command-line value is not one of the allowed ones. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-function oneOf<T extends string>(
-  flag: string,
-  value: string | undefined,
-  allowed: readonly T[],
-): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) {
-    throw new UsageError(`--${flag} ${value} is not one of ${allowed.join(", ")}`);
-  }
-  return value as T;
-}
 
 function lossFraction(flag: string, value: string): number {
   const n = Number(value);
@@ -47,23 +29,6 @@ function lossFraction(flag: string, value: string): number {
     );
   }
   return n;
-}
-
-function wholeNumber(flag: string, value: string | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(value.trim() !== "" && Number.isInteger(n) && n >= 1)) {
-    throw new UsageError(
-      `--${flag} ${JSON.stringify(value)} must be a whole number of ${what}, ≥ 1`,
-    );
-  }
-  return n;
-}
-
-function notEmpty(flag: string, value: string | undefined, fix: string): void {
-  if (value !== undefined && value.trim() === "") {
-    throw new UsageError(`--${flag} is empty: ${fix}`);
-  }
 }
 
 /**
@@ -90,13 +55,6 @@ export function quantizeUsage(): string {
     "tuning strategies (--strategy):\n" +
     strategies.map((s) => `    ${s.name.padEnd(width)}  ${s.description ?? ""}`.trimEnd())
       .join("\n");
-}
-
-/** Imports each module of a comma-separated `--import` list (paths relative to the cwd). */
-async function importModules(list: string | undefined): Promise<void> {
-  for (const path of list?.split(",").map((s) => s.trim()).filter(Boolean) ?? []) {
-    await import(/^[a-z]+:/.test(path) ? path : pathToFileURL(resolve(path)).href);
-  }
 }
 
 /** Flags that only make sense with another flag; refused instead of silently ignored. */
@@ -127,31 +85,26 @@ function checkCombinations(values: Record<string, string | boolean | undefined>)
 }
 
 function parseFlags(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        model: { type: "string" },
-        revision: { type: "string" },
-        approach: { type: "string", default: "static" },
-        method: { type: "string" },
-        samples: { type: "string" },
-        format: { type: "string" },
-        exclude: { type: "string" },
-        "per-tensor": { type: "boolean" },
-        tune: { type: "boolean" },
-        "relative-loss": { type: "string" },
-        strategy: { type: "string" },
-        "max-trials": { type: "string" },
-        objective: { type: "string" },
-        out: { type: "string" },
-        import: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}; see deno task quantize --help`);
-  }
+  return parseTaskFlags("quantize", args, {
+    options: {
+      model: { type: "string" },
+      revision: { type: "string" },
+      approach: { type: "string", default: "static" },
+      method: { type: "string" },
+      samples: { type: "string" },
+      format: { type: "string" },
+      exclude: { type: "string" },
+      "per-tensor": { type: "boolean" },
+      tune: { type: "boolean" },
+      "relative-loss": { type: "string" },
+      strategy: { type: "string" },
+      "max-trials": { type: "string" },
+      objective: { type: "string" },
+      out: { type: "string" },
+      import: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }
 
 if (import.meta.main) await runCli(main);

@@ -5,15 +5,14 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { reproduceReport } from "../workshop/mod.ts";
+import { parseTaskFlags, positiveNumber, UsageError } from "./flags.ts";
 import { runCli } from "./main.ts";
 
 if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
+  const { values, positionals } = parseTaskFlags("reproduce", Deno.args, {
     allowPositionals: true,
     options: {
       "latency-tolerance": { type: "string" },
@@ -29,10 +28,14 @@ async function main(): Promise<void> {
     if (!values.help) Deno.exit(2);
     return;
   }
-  const tolerance = values["latency-tolerance"];
-  const latencyTolerance = tolerance === undefined ? undefined : Number(tolerance);
-  if (latencyTolerance !== undefined && !(latencyTolerance >= 0)) {
-    console.error(`error: --latency-tolerance ${tolerance} must be a number ≥ 0 (e.g. 0.5)`);
+  let latencyTolerance: number | undefined;
+  try {
+    latencyTolerance = positiveNumber("latency-tolerance", values["latency-tolerance"], {
+      example: "0.5",
+    });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}`);
     Deno.exit(2);
   }
   const { ok, table } = await reproduceReport(positionals[0], { latencyTolerance });

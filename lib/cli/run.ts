@@ -6,17 +6,15 @@
  *
  * @module
  */
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { ExperimentConfigError, parseExperimentConfig, runExperiment } from "../workshop/mod.ts";
+import { parseTaskFlags } from "./flags.ts";
+import { importModules } from "./import_modules.ts";
 import { runCli } from "./main.ts";
 
 if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
+  const { values, positionals } = parseTaskFlags("run", Deno.args, {
     allowPositionals: true,
     options: { import: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
@@ -28,9 +26,7 @@ async function main(): Promise<void> {
     if (!values.help) Deno.exit(2);
     return;
   }
-  for (const path of values.import?.split(",").map((s) => s.trim()).filter(Boolean) ?? []) {
-    await import(/^[a-z]+:/.test(path) ? path : pathToFileURL(resolve(path)).href);
-  }
+  await importModules(values.import);
   const file = positionals[0];
   let config;
   try {

@@ -49,29 +49,20 @@ export async function executeNotebook(
     : join(workDir!, basename(source));
   const started = performance.now();
   try {
-    const result = await new Deno.Command("jupyter", {
-      args: [
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
-        "--ExecutePreprocessor.kernel_name=deno",
-        // The first chart of a session carries plotly.js (~5 MB): on a busy machine its output
-        // can arrive after nbclient's default 4 s IOPub wait and would be dropped silently.
-        "--ExecutePreprocessor.iopub_timeout=120",
-        "--ExecutePreprocessor.raise_on_iopub_timeout=True",
-        `--output=${output}`,
-        source,
-      ],
-      env: options.env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output().catch((error) => {
-      throw new NotebookExecutionError(
-        `could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`,
-      );
-    });
+    const result = await runJupyter([
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
+      "--ExecutePreprocessor.kernel_name=deno",
+      // The first chart of a session carries plotly.js (~5 MB): on a busy machine its output
+      // can arrive after nbclient's default 4 s IOPub wait and would be dropped silently.
+      "--ExecutePreprocessor.iopub_timeout=120",
+      "--ExecutePreprocessor.raise_on_iopub_timeout=True",
+      `--output=${output}`,
+      source,
+    ], options.env);
     if (!result.success) {
       const log = new TextDecoder().decode(result.stderr);
       const at = log.indexOf("CellExecutionError");
@@ -98,19 +89,21 @@ export async function executeNotebook(
 export async function exportNotebookHtml(path: string): Promise<string> {
   const source = resolve(path);
   const output = source.replace(/\.ipynb$/, "") + ".html";
-  const result = await new Deno.Command("jupyter", {
-    args: ["nbconvert", "--to", "html", `--output=${output}`, source],
-    stdout: "piped",
-    stderr: "piped",
-  }).output().catch((error) => {
-    throw new NotebookExecutionError(
-      `could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`,
-    );
-  });
+  const result = await runJupyter(["nbconvert", "--to", "html", `--output=${output}`, source]);
   if (!result.success) {
     throw new NotebookExecutionError(
       `exporting ${path} to HTML failed:\n${new TextDecoder().decode(result.stderr).slice(-4000)}`,
     );
   }
   return output;
+}
+
+/** Runs `jupyter ARGS` (output piped); a Jupyter that cannot start names the fix. */
+function runJupyter(args: string[], env?: Record<string, string>): Promise<Deno.CommandOutput> {
+  return new Deno.Command("jupyter", { args, env, stdout: "piped", stderr: "piped" }).output()
+    .catch((error) => {
+      throw new NotebookExecutionError(
+        `could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`,
+      );
+    });
 }

@@ -50,25 +50,32 @@ function broadcastDims(shapes: number[][]): number[] {
   });
 }
 
-/** Flat index into `dims` (broadcast to `out`) for each element of `out`. */
-function broadcastIndex(dims: number[], out: number[]): Int32Array {
+/**
+ * For each element of a tensor of dims `out` (row-major), the flat input index
+ * `Σₖ offset(k, cₖ)`, where `cₖ` is the element's coordinate along axis k.
+ */
+function gatherIndex(out: readonly number[], offset: (k: number, c: number) => number): Int32Array {
   const n = shapeSize(out);
   const index = new Int32Array(n);
-  const rank = out.length;
-  const padded = [...Array(rank - dims.length).fill(1), ...dims];
-  const inStrides = strides(padded);
   const outStrides = strides(out);
   for (let i = 0; i < n; i++) {
     let rest = i;
     let j = 0;
-    for (let k = 0; k < rank; k++) {
+    for (let k = 0; k < out.length; k++) {
       const c = Math.floor(rest / outStrides[k]);
       rest -= c * outStrides[k];
-      if (padded[k] !== 1) j += c * inStrides[k];
+      j += offset(k, c);
     }
     index[i] = j;
   }
   return index;
+}
+
+/** Flat index into `dims` (broadcast to `out`) for each element of `out`. */
+function broadcastIndex(dims: number[], out: number[]): Int32Array {
+  const padded = [...Array(out.length - dims.length).fill(1), ...dims];
+  const inStrides = strides(padded);
+  return gatherIndex(out, (k, c) => padded[k] !== 1 ? c * inStrides[k] : 0);
 }
 
 function roundTo(type: number, v: number): number {
@@ -208,19 +215,8 @@ const transpose: EvalKernel = (node, [x]) => {
   const perm = ints(node, "perm") ?? data.dims.map((_, i) => rank - 1 - i);
   const dims = perm.map((p) => data.dims[p]);
   const inStrides = strides(data.dims);
-  const outStrides = strides(dims);
-  const out = new Float64Array(data.data.length);
-  for (let i = 0; i < out.length; i++) {
-    let rest = i;
-    let j = 0;
-    for (let k = 0; k < rank; k++) {
-      const c = Math.floor(rest / outStrides[k]);
-      rest -= c * outStrides[k];
-      j += c * inStrides[perm[k]];
-    }
-    out[i] = data.data[j];
-  }
-  return [{ type: data.type, dims, data: out }];
+  const index = gatherIndex(dims, (k, c) => c * inStrides[perm[k]]);
+  return [{ type: data.type, dims, data: Float64Array.from(index, (j) => data.data[j]) }];
 };
 
 const slice: EvalKernel = (node, [x, s, e, a, st]) => {
@@ -245,19 +241,8 @@ const slice: EvalKernel = (node, [x, s, e, a, st]) => {
     dims[k] = Math.max(0, Math.ceil((en - b) / steps[i]));
   });
   const inStrides = strides(data.dims);
-  const outStrides = strides(dims);
-  const out = new Float64Array(shapeSize(dims));
-  for (let i = 0; i < out.length; i++) {
-    let rest = i;
-    let j = 0;
-    for (let k = 0; k < rank; k++) {
-      const c = Math.floor(rest / outStrides[k]);
-      rest -= c * outStrides[k];
-      j += (begin[k] + c * step[k]) * inStrides[k];
-    }
-    out[i] = data.data[j];
-  }
-  return [{ type: data.type, dims, data: out }];
+  const index = gatherIndex(dims, (k, c) => (begin[k] + c * step[k]) * inStrides[k]);
+  return [{ type: data.type, dims, data: Float64Array.from(index, (j) => data.data[j]) }];
 };
 
 const range: EvalKernel = (_node, [s, l, d]) => {

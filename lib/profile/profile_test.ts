@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
-import { buildDistilBert, DISTILBERT_BASE } from "../model/mod.ts";
+import { buildDistilBert } from "../model/mod.ts";
 import { calibrate, quantizeDynamic, quantizeStatic } from "../quant/mod.ts";
 import { syntheticBatch } from "../runtime/mod.ts";
 import { profileModel, waterfallFigure, whyFaster } from "./mod.ts";
+import { TINY_DISTILBERT } from "../../tests/support/tiny_distilbert.ts";
 
-const CONFIG = {
-  ...DISTILBERT_BASE,
-  vocabSize: 1100,
-  dim: 32,
-  nLayers: 2,
-  nHeads: 2,
-  hiddenDim: 64,
-  maxPositionEmbeddings: 64,
-};
+const CONFIG = TINY_DISTILBERT;
 const fp32 = buildDistilBert(CONFIG, { seed: 2 });
 const shape = { vocabSize: CONFIG.vocabSize, batch: 2, seq: 16, runs: 3, threads: 1 };
 

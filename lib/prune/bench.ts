@@ -12,39 +12,24 @@
 import { join } from "node:path";
 import { mkdir } from "node:fs/promises";
 import {
-  type BenchRow,
-  benchRow,
   type BenchSuite,
-  latencyStats,
+  interleavedVariantRows,
   type Measurement,
-  quantile,
+  type PairedBenchRow,
   type SuiteResult,
-  timeInterleaved,
+  type VariantBenchOptions,
 } from "../bench/mod.ts";
 import { DISTILBERT_BASE, type DistilBertConfig, type WeightMap } from "../model/mod.ts";
-import { type Model, modelSizeOnDisk, readModel, writeModel } from "../onnx/mod.ts";
-import { type ProgressOption, progressReporter } from "../progress/mod.ts";
+import { type Model, readModel, writeModel } from "../onnx/mod.ts";
 import { calibrateAndQuantize } from "../quant/mod.ts";
-import {
-  createSession,
-  type ModelSession,
-  syntheticBatch,
-  type TokenBatch,
-} from "../runtime/mod.ts";
+import { syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
 import type { MaskSet } from "./mask.ts";
 import { applyMasks, linearWeights } from "./onnx_masks.ts";
 import { compressedSize, weightSparsity } from "./sparsity.ts";
 import { planByMagnitude, pruneStructured } from "./structured.ts";
 
 /** A latency row of the pruning suite, with ratios to FP32 measured in the same rounds. */
-export interface PruneBenchRow extends BenchRow {
-  /** FP32 median ÷ this median. */
-  speedup: number;
-  /** Median over rounds of (FP32 time ÷ this time) in the same round: robust to load drift. */
-  pairedSpeedup: number;
-  minMs: number;
-  /** `.onnx` file size relative to the FP32 file. */
-  sizeRatio: number;
+export interface PruneBenchRow extends PairedBenchRow {
   /** Zero fraction of the transformer Linear weights. */
   sparsity: number;
   /** INT8 weights zipped ÷ the FP32 file's weights (see `compressedSize`). */
@@ -52,28 +37,19 @@ export interface PruneBenchRow extends BenchRow {
 }
 
 /** Options of {@link pruneBenchRows}. */
-export interface PruneBenchOptions {
+export interface PruneBenchOptions extends VariantBenchOptions {
   /** The dense FP32 `.onnx` file (full-size DistilBERT-base, random weights, in the suite). */
   fp32Path: string;
   /** Folder for the pruned models. */
   outDir: string;
   /** The model's config (default `DISTILBERT_BASE`). */
   config?: DistilBertConfig;
-  /** Model name in the rows (default `distilbert-base (random)`). */
-  model?: string;
-  /** Batch sizes (default [1, 8]). */
-  batches?: number[];
-  /** Sequence length (default 128). */
-  seq?: number;
   /** Interleaved timed rounds per batch size (default 40 at batch 1, 15 above; quick: 5 and 3). */
   rounds?: (batch: number) => number;
   /** Shorter runs (fewer rounds and calibration samples). */
   quick?: boolean;
-  /** ORT threads (default 2, the workshop machines' cores). */
-  intraOpThreads?: number;
   /** Calibration samples of the static INT8 variant (default 32; quick 8). */
   calibrationSamples?: number;
-  progress?: ProgressOption;
 }
 
 /** The variants, in table order. */
@@ -210,62 +186,22 @@ async function interleavedRows(
   config: DistilBertConfig,
   o: PruneBenchOptions,
 ): Promise<PruneBenchRow[]> {
-  const seq = o.seq ?? 128;
-  const sessions: ModelSession[] = [];
-  const sizes: number[] = [];
-  try {
-    for (const v of variants) {
-      // Sessions take turns on the same cores: no spin-waiting threads (see `allowSpinning`).
-      sessions.push(
-        await createSession(v.path, {
-          intraOpThreads: o.intraOpThreads ?? 2,
-          allowSpinning: false,
-        }),
-      );
-      sizes.push(await modelSizeOnDisk(v.path));
-    }
-    const rows: PruneBenchRow[] = [];
-    const batches = o.batches ?? [1, 8];
-    const progress = progressReporter(o.progress, {
-      label: "prune bench",
-      total: batches.length,
-      unit: "batch sizes",
-    });
-    for (const batch of batches) {
-      const rounds = o.rounds?.(batch) ?? (o.quick ? (batch === 1 ? 5 : 3) : batch === 1 ? 40 : 15);
-      const times = (await timeInterleaved(sessions, {
-        vocabSize: config.vocabSize,
-        batches: [batch],
-        seq,
-        measure: { warmup: 2, iterations: rounds, minTimeMs: 0, maxIterations: rounds },
-      })).map((t) => t.samples);
-      const fp32Median = quantile(times[0], 0.5);
-      variants.forEach((v, i) => {
-        const stats = latencyStats(times[i]);
-        const subject = {
-          model: o.model ?? "distilbert-base (random)",
-          variant: v.name,
-          batch,
-          seq,
-          sizeBytes: sizes[i],
-        };
-        rows.push({
-          ...benchRow(subject, stats),
-          minMs: stats.minMs,
-          sizeRatio: sizes[i] / sizes[0],
-          speedup: fp32Median / stats.medianMs,
-          pairedSpeedup: quantile(times[i].map((t, k) => times[0][k] / t), 0.5),
-          sparsity: v.sparsity,
-          compressedRatio: v.compressedRatio,
-        });
-      });
-      progress.tick(1);
-    }
-    progress.done();
-    return rows;
-  } finally {
-    for (const s of sessions) await s.session.release();
-  }
+  const rows = await interleavedVariantRows(variants, {
+    model: o.model ?? "distilbert-base (random)",
+    vocabSize: config.vocabSize,
+    batches: o.batches,
+    seq: o.seq,
+    rounds: o.rounds ??
+      ((batch) => o.quick ? (batch === 1 ? 5 : 3) : batch === 1 ? 40 : 15),
+    intraOpThreads: o.intraOpThreads,
+    label: "prune bench",
+    progress: o.progress,
+  });
+  const byName = new Map(variants.map((v) => [v.name as string, v]));
+  return rows.map((row) => {
+    const { sparsity, compressedRatio } = byName.get(row.variant)!;
+    return { ...row, sparsity, compressedRatio };
+  });
 }
 
 /** The issue's targets: speedup over FP32 at batch 8 (same run), and size. */

@@ -15,19 +15,15 @@ import { fileURLToPath } from "node:url";
 import { mkdir } from "node:fs/promises";
 import {
   below,
-  type BenchRow,
-  benchRow,
   type BenchSuite,
-  latencyStats,
+  interleavedVariantRows,
   type Measurement,
-  quantile,
+  type PairedBenchRow,
   type SuiteResult,
-  timeInterleaved,
+  type VariantBenchOptions,
 } from "../bench/mod.ts";
 import { DISTILBERT_BASE } from "../model/mod.ts";
-import { type Model, modelSizeOnDisk, readModel, writeModel } from "../onnx/mod.ts";
-import { createSession, type ModelSession } from "../runtime/mod.ts";
-import { type ProgressOption, progressReporter } from "../progress/mod.ts";
+import { type Model, readModel, writeModel } from "../onnx/mod.ts";
 import type { BenchChildRequest, BenchChildResult } from "./_bench_child.ts";
 import { quantizeWeightOnly } from "./weight_only.ts";
 
@@ -57,41 +53,21 @@ export const Q4_INT8_COMPUTE_BENCH_VARIANT: WeightOnlyBenchVariant = {
       .model,
 };
 
-/** A latency row with the speedup over FP32 measured in the same rounds. */
-export interface QuantBenchRow extends BenchRow {
-  /** FP32 median ÷ this median. */
-  speedup: number;
-  /** Median over rounds of (FP32 time ÷ this time) in the same round: robust to load drift. */
-  pairedSpeedup: number;
-  minMs: number;
-  /** Size relative to the FP32 file. */
-  sizeRatio: number;
-}
+/** A latency row with the speedup over FP32 measured in the same rounds (FP32 is the reference). */
+export type QuantBenchRow = PairedBenchRow;
 
 /** Options of {@link quantBenchRows}. */
-export interface QuantBenchOptions {
+export interface QuantBenchOptions extends VariantBenchOptions {
   /** The FP32 `.onnx` file (full-size DistilBERT-base with random weights in `deno task bench`). */
   fp32Path: string;
   /** Folder for the INT8 models. */
   outDir: string;
-  /** Model name in the rows (default `distilbert-base (random)`). */
-  model?: string;
   /** Vocabulary size for random token ids (default DistilBERT's 30522). */
   vocabSize?: number;
-  /** Batch sizes (default [1, 8]). */
-  batches?: number[];
-  /** Sequence length (default 128). */
-  seq?: number;
   /** Interleaved timed rounds per batch size (default 60 at batch 1, 20 above; quick: 5 and 3). */
   rounds?: (batch: number) => number;
-  /** Shorter runs. */
-  quick?: boolean;
-  /** ORT threads (default 2, the workshop machines' cores). */
-  intraOpThreads?: number;
   /** Calibration samples of static quantization (default 100). */
   calibrationSamples?: number;
-  /** Progress per batch size. */
-  progress?: ProgressOption;
   /** Weight-only variants (default [{@link Q4_BENCH_VARIANT}]). */
   weightOnly?: readonly WeightOnlyBenchVariant[];
 }
@@ -147,7 +123,16 @@ export async function quantBenchRows(options: QuantBenchOptions): Promise<SuiteR
       variants.push({ name: v.name, path });
     }
   }
-  const rows = await interleavedRows(variants, { ...options, vocabSize, seq, threads });
+  const rows = await interleavedVariantRows(variants, {
+    model: options.model ?? "distilbert-base (random)",
+    vocabSize,
+    batches: options.batches,
+    seq,
+    rounds: options.rounds ?? defaultRounds(options.quick),
+    intraOpThreads: threads,
+    label: "quant bench",
+    progress: options.progress,
+  });
   return { rows, measurements: measurements(child, rows, options.calibrationSamples ?? 100) };
 }
 
@@ -198,60 +183,9 @@ async function quantizeInChild(request: BenchChildRequest): Promise<BenchChildRe
   return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
 }
 
-async function interleavedRows(
-  variants: Variant[],
-  o: QuantBenchOptions & { vocabSize: number; seq: number; threads: number },
-): Promise<QuantBenchRow[]> {
-  const sessions: ModelSession[] = [];
-  const sizes: number[] = [];
-  try {
-    for (const v of variants) {
-      // Sessions take turns on the same cores: no spin-waiting threads (see `allowSpinning`).
-      sessions.push(
-        await createSession(v.path, { intraOpThreads: o.threads, allowSpinning: false }),
-      );
-      sizes.push(await modelSizeOnDisk(v.path));
-    }
-    const rows: QuantBenchRow[] = [];
-    const batches = o.batches ?? [1, 8];
-    const progress = progressReporter(o.progress, {
-      label: "quant bench",
-      total: batches.length,
-      unit: "batch sizes",
-    });
-    for (const batch of batches) {
-      const rounds = o.rounds?.(batch) ?? (o.quick ? (batch === 1 ? 5 : 3) : batch === 1 ? 60 : 20);
-      const times = (await timeInterleaved(sessions, {
-        vocabSize: o.vocabSize,
-        batches: [batch],
-        seq: o.seq,
-        measure: { warmup: 2, iterations: rounds, minTimeMs: 0, maxIterations: rounds },
-      })).map((t) => t.samples);
-      const fp32Median = quantile(times[0], 0.5);
-      variants.forEach((v, i) => {
-        const stats = latencyStats(times[i]);
-        const subject = {
-          model: o.model ?? "distilbert-base (random)",
-          variant: v.name,
-          batch,
-          seq: o.seq,
-          sizeBytes: sizes[i],
-        };
-        rows.push({
-          ...benchRow(subject, stats),
-          minMs: stats.minMs,
-          sizeRatio: sizes[i] / sizes[0],
-          speedup: fp32Median / stats.medianMs,
-          pairedSpeedup: quantile(times[i].map((t, k) => times[0][k] / t), 0.5),
-        });
-      });
-      progress.tick(1);
-    }
-    progress.done();
-    return rows;
-  } finally {
-    for (const s of sessions) await s.session.release();
-  }
+/** Interleaved timed rounds per batch size: 60 at batch 1, 20 above (quick: 5 and 3). */
+function defaultRounds(quick: boolean | undefined): (batch: number) => number {
+  return (batch) => quick ? (batch === 1 ? 5 : 3) : batch === 1 ? 60 : 20;
 }
 
 /** The issue's speed targets (speedup over FP32, same run). */

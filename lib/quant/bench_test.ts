@@ -2,24 +2,31 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeModel } from "../onnx/mod.ts";
 import { TINY, tinyModel } from "./_test_support.ts";
-import { type QuantBenchRow, quantBenchRows } from "./bench.ts";
+import { type QuantBenchOptions, type QuantBenchRow, quantBenchRows } from "./bench.ts";
+
+/** {@link quantBenchRows} on the tiny model written to `dir`, seq 16, 3 rounds, one thread. */
+async function tinyBench(dir: string, options: Partial<QuantBenchOptions>) {
+  const fp32Path = join(dir, "model.onnx");
+  await writeModel(fp32Path, tinyModel());
+  return await quantBenchRows({
+    fp32Path,
+    outDir: dir,
+    model: "tiny",
+    vocabSize: TINY.vocabSize,
+    seq: 16,
+    rounds: () => 3,
+    intraOpThreads: 1,
+    progress: false,
+    ...options,
+  });
+}
 
 Deno.test("quantBenchRows: interleaved rows for every variant, sizes and quantization cost", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const fp32Path = join(dir, "model.onnx");
-    await writeModel(fp32Path, tinyModel());
-    const { rows, measurements } = await quantBenchRows({
-      fp32Path,
-      outDir: dir,
-      model: "tiny",
-      vocabSize: TINY.vocabSize,
+    const { rows, measurements } = await tinyBench(dir, {
       batches: [1, 2],
-      seq: 16,
-      rounds: () => 3,
       calibrationSamples: 12,
-      intraOpThreads: 1,
-      progress: false,
       weightOnly: [],
     });
     const variants = ["fp32", "int8-dynamic", "int8-static", "int8-static-qoperator"];
@@ -51,20 +58,7 @@ Deno.test("quantBenchRows: interleaved rows for every variant, sizes and quantiz
 Deno.test("quantBenchRows: weight-only q4 rows with size and speed ratios to FP32", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const fp32Path = join(dir, "model.onnx");
-    await writeModel(fp32Path, tinyModel());
-    const { rows, measurements } = await quantBenchRows({
-      fp32Path,
-      outDir: dir,
-      model: "tiny",
-      vocabSize: TINY.vocabSize,
-      batches: [1],
-      seq: 16,
-      rounds: () => 3,
-      calibrationSamples: 8,
-      intraOpThreads: 1,
-      progress: false,
-    });
+    const { rows, measurements } = await tinyBench(dir, { batches: [1], calibrationSamples: 8 });
     const q4 = rows.find((r) => r.variant === "q4") as QuantBenchRow;
     assert.ok(q4.medianMs > 0 && q4.pairedSpeedup > 0);
     // Smaller than the int8 file: 4-bit weights plus one scale per 32 values.

@@ -115,6 +115,68 @@ export function quantizeToLevel(
   return Math.max(0, Math.min((1 << bits) - 1, q));
 }
 
+/** A `[K, N]` weight's blocks being quantized: its shape and options, and per-block buffers. */
+export interface BlockGrid {
+  k: number;
+  n: number;
+  bits: BlockBits;
+  blockSize: number;
+  /** Blocks per output feature: ⌈K / blockSize⌉. */
+  blocks: number;
+  symmetric: boolean;
+  roundScale?: (scale: number) => number;
+  /** `[N, blocks]` scales. */
+  scales: Float32Array;
+  /** `[N, blocks]` zero points. */
+  zeroPoints: Uint8Array;
+  /** `[N, blocks·blockSize]` levels, one per byte. */
+  levels: Uint8Array;
+}
+
+/**
+ * Checks the options ({@link checkBlockOptions}) and allocates the blocks of a `[K, N]` weight,
+ * for a quantizer to fill (with {@link setBlockParams}, then `levels`) and {@link packBlockwise}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blockGrid } from "./block_quant.ts";
+ * const g = blockGrid({ k: 40, n: 3 }, { bits: 4, blockSize: 16 });
+ * assert.deepEqual([g.blocks, g.scales.length, g.levels.length, g.symmetric], [3, 9, 144, true]);
+ * ```
+ */
+export function blockGrid(shape: { k: number; n: number }, options: BlockQuantOptions): BlockGrid {
+  checkBlockOptions(options);
+  const { k, n } = shape;
+  const blocks = Math.ceil(k / options.blockSize);
+  return {
+    k,
+    n,
+    bits: options.bits,
+    blockSize: options.blockSize,
+    blocks,
+    symmetric: options.symmetric ?? true,
+    roundScale: options.roundScale,
+    scales: new Float32Array(n * blocks),
+    zeroPoints: new Uint8Array(n * blocks),
+    levels: new Uint8Array(n * blocks * options.blockSize),
+  };
+}
+
+/**
+ * Chooses the scale and zero point of block `block` of output feature `col` from its values
+ * ({@link blockParams} with the grid's options), stores them in the grid and returns them.
+ */
+export function setBlockParams(
+  grid: BlockGrid,
+  at: { col: number; block: number; values: ArrayLike<number> },
+): { scale: number; zeroPoint: number } {
+  const p = blockParams(at.values, grid);
+  grid.scales[at.col * grid.blocks + at.block] = p.scale;
+  grid.zeroPoints[at.col * grid.blocks + at.block] = p.zeroPoint;
+  return p;
+}
+
 /**
  * Round-to-nearest block quantization of a `[K, N]` weight (row-major, as a `MatMul`'s B).
  *
@@ -134,27 +196,15 @@ export function quantizeBlockwise(
   shape: { k: number; n: number },
   options: BlockQuantOptions,
 ): BlockQuantized {
-  checkBlockOptions(options);
-  const { k, n } = shape;
-  const { bits, blockSize } = options;
-  const symmetric = options.symmetric ?? true;
-  const blocks = Math.ceil(k / blockSize);
-  const scales = new Float32Array(n * blocks);
-  const zeroPoints = new Uint8Array(n * blocks);
-  const levels = new Uint8Array(n * blocks * blockSize);
+  const grid = blockGrid(shape, options);
+  const { k, n, bits, blockSize, blocks, levels } = grid;
   const block = new Float32Array(blockSize);
   for (let col = 0; col < n; col++) {
     for (let b = 0; b < blocks; b++) {
       const start = b * blockSize;
       const len = Math.min(blockSize, k - start);
       for (let i = 0; i < len; i++) block[i] = weight[(start + i) * n + col];
-      const p = blockParams(block.subarray(0, len), {
-        bits,
-        symmetric,
-        roundScale: options.roundScale,
-      });
-      scales[col * blocks + b] = p.scale;
-      zeroPoints[col * blocks + b] = p.zeroPoint;
+      const p = setBlockParams(grid, { col, block: b, values: block.subarray(0, len) });
       const base = (col * blocks + b) * blockSize;
       for (let i = 0; i < blockSize; i++) {
         levels[base + i] = i < len
@@ -163,7 +213,7 @@ export function quantizeBlockwise(
       }
     }
   }
-  return packBlockwise({ k, n, bits, blockSize, blocks, scales, zeroPoints, levels, symmetric });
+  return packBlockwise(grid);
 }
 
 /** Packs levels and zero points (already computed, e.g. by GPTQ) into `MatMulNBits` tensors. */

@@ -11,12 +11,12 @@
  */
 
 import {
-  blockParams,
+  blockGrid,
   type BlockQuantized,
   type BlockQuantOptions,
-  checkBlockOptions,
   packBlockwise,
   quantizeToLevel,
+  setBlockParams,
 } from "./block_quant.ts";
 
 /** Options of {@link gptqQuantize}. */
@@ -66,11 +66,8 @@ export function gptqQuantize(
   shape: { k: number; n: number },
   options: GptqOptions,
 ): BlockQuantized {
-  checkBlockOptions(options);
-  const { k, n } = shape;
-  const { bits, blockSize } = options;
-  const symmetric = options.symmetric ?? true;
-  const blocks = Math.ceil(k / blockSize);
+  const grid = blockGrid(shape, options);
+  const { k, n, bits, blockSize, blocks, scales, zeroPoints, levels } = grid;
   // W as [N, K]: one row per output feature, the columns quantized left to right.
   const w = new Float64Array(n * k);
   for (let i = 0; i < k; i++) for (let c = 0; c < n; c++) w[c * k + i] = weight[i * n + c];
@@ -82,9 +79,6 @@ export function gptqQuantize(
     }
   }
   const u = inverseHessianFactor(h, k, options.damp ?? 0.01);
-  const scales = new Float32Array(n * blocks);
-  const zeroPoints = new Uint8Array(n * blocks);
-  const levels = new Uint8Array(n * blocks * blockSize);
   const row = new Float64Array(blockSize);
   for (let i = 0; i < k; i++) {
     const b = Math.floor(i / blockSize);
@@ -93,13 +87,7 @@ export function gptqQuantize(
       const len = Math.min(blockSize, k - i);
       for (let c = 0; c < n; c++) {
         for (let j = 0; j < len; j++) row[j] = w[c * k + i + j];
-        const p = blockParams(row.subarray(0, len), {
-          bits,
-          symmetric,
-          roundScale: options.roundScale,
-        });
-        scales[c * blocks + b] = p.scale;
-        zeroPoints[c * blocks + b] = p.zeroPoint;
+        const p = setBlockParams(grid, { col: c, block: b, values: row.subarray(0, len) });
         levels.fill(p.zeroPoint, (c * blocks + b) * blockSize, (c * blocks + b + 1) * blockSize);
       }
     }
@@ -115,7 +103,7 @@ export function gptqQuantize(
       for (let j = i + 1; j < k; j++) w[base + j] -= err * u[i * k + j];
     }
   }
-  return packBlockwise({ k, n, bits, blockSize, blocks, scales, zeroPoints, levels, symmetric });
+  return packBlockwise(grid);
 }
 
 /**

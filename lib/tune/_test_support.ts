@@ -9,6 +9,7 @@
 import type { LabelledBatch } from "../eval/mod.ts";
 import { buildDistilBert, type DistilBertConfig } from "../model/mod.ts";
 import type { Model } from "../onnx/mod.ts";
+import { calibrate, type CalibrationResult } from "../quant/mod.ts";
 import { syntheticBatch, type TokenBatch } from "../runtime/mod.ts";
 import { firstOutputs, TINY_DISTILBERT } from "../../tests/support/tiny_distilbert.ts";
 
@@ -126,4 +127,47 @@ export async function marginQuantile(
     Array.from({ length: l.length / 2 }, (_, i) => Math.abs(l[2 * i + 1] - l[2 * i]))
   ).sort((a, b) => a - b);
   return margins[Math.min(margins.length - 1, Math.floor(q * margins.length))];
+}
+
+/** The built-in strategies, in registration order. */
+export const BUILT_IN_STRATEGIES: readonly string[] = [
+  "basic",
+  "random",
+  "exhaustive",
+  "bayesian",
+  "conservative",
+  "mse",
+  "mse_v2",
+  "hawq_v2",
+];
+
+/** What the tuner tests run on: see {@link plantedTuneFixture}. */
+export interface PlantedTuneFixture {
+  /** The planted model (`outlier` 300, `std` 0.2), its classifier balanced on `evalBatches`. */
+  model: Model;
+  /** The evaluation batches (seed 7), unlabelled. */
+  evalBatches: TokenBatch[];
+  /** `evalBatches` labelled by the model, rows with a margin below the 0.2 quantile left out. */
+  labelled: LabelledBatch[];
+  /** One ORT thread. */
+  session: { intraOpThreads: number };
+  /** Calibration on 8 token batches of seed 1. */
+  calibration: CalibrationResult;
+}
+
+/** The planted model, its self-labelled evaluation set of `evalBatches` batches and calibration. */
+export async function plantedTuneFixture(
+  options: { evalBatches: number },
+): Promise<PlantedTuneFixture> {
+  const evalBatches = tokenBatches(options.evalBatches, { seed: 7 });
+  const model = await balanceClassifier(plantedModel({ outlier: 300, std: 0.2 }), evalBatches);
+  const labelled = await selfLabelled(model, evalBatches, {
+    minMargin: await marginQuantile(model, evalBatches, 0.2),
+  });
+  const session = { intraOpThreads: 1 };
+  const calibration = await calibrate(model, tokenBatches(8, { seed: 1 }), {
+    progress: false,
+    session,
+  });
+  return { model, evalBatches, labelled, session, calibration };
 }

@@ -4,12 +4,9 @@
  * deterministic for a seed, and objectives and the trial cache do what they say.
  */
 import assert from "node:assert/strict";
-import { calibrate } from "../quant/mod.ts";
 import {
-  balanceClassifier,
-  marginQuantile,
-  plantedModel,
-  selfLabelled,
+  BUILT_IN_STRATEGIES,
+  plantedTuneFixture,
   SENSITIVE_OP,
   tokenBatches,
 } from "./_test_support.ts";
@@ -24,17 +21,8 @@ import {
   TuneOptionsError,
 } from "./mod.ts";
 
-const evalBatches = tokenBatches(24, { seed: 7 });
-const model = await balanceClassifier(plantedModel({ outlier: 300, std: 0.2 }), evalBatches);
-const labelled = await selfLabelled(model, evalBatches, {
-  minMargin: await marginQuantile(model, evalBatches, 0.2),
-});
-const session = { intraOpThreads: 1 };
+const { model, labelled, session, calibration } = await plantedTuneFixture({ evalBatches: 24 });
 const sensitivityBatches = tokenBatches(2, { seed: 1 });
-const calibration = await calibrate(model, tokenBatches(8, { seed: 1 }), {
-  progress: false,
-  session,
-});
 const base = {
   model,
   calibration,
@@ -52,18 +40,7 @@ const oneRecipe: Partial<RecipeSpace> = {
 };
 
 Deno.test("strategies: every one of issue 12 is registered", () => {
-  for (
-    const name of [
-      "basic",
-      "random",
-      "exhaustive",
-      "bayesian",
-      "conservative",
-      "mse",
-      "mse_v2",
-      "hawq_v2",
-    ]
-  ) {
+  for (const name of BUILT_IN_STRATEGIES) {
     assert.ok(TUNE_STRATEGIES.names().includes(name), name);
   }
 });

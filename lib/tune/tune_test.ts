@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { JUPYTER_DISPLAY } from "../display/mod.ts";
-import { calibrate } from "../quant/mod.ts";
-import {
-  balanceClassifier,
-  marginQuantile,
-  plantedModel,
-  selfLabelled,
-  SENSITIVE_OP,
-  tokenBatches,
-} from "./_test_support.ts";
+import { plantedTuneFixture, SENSITIVE_OP, tokenBatches } from "./_test_support.ts";
 import {
   classifierEvaluator,
   historyFigure,
@@ -21,17 +13,8 @@ import {
 
 // A tiny DistilBERT whose layer-1 lin2 reads an activation with one outlier channel, labelled by
 // its own FP32 predictions on confident rows: FP32 accuracy is 1 by construction.
-const evalBatches = tokenBatches(32, { seed: 7 });
-const model = await balanceClassifier(plantedModel({ outlier: 300, std: 0.2 }), evalBatches);
-const labelled = await selfLabelled(model, evalBatches, {
-  minMargin: await marginQuantile(model, evalBatches, 0.2),
-});
+const { model, labelled, session, calibration } = await plantedTuneFixture({ evalBatches: 32 });
 const rows = labelled.reduce((n, b) => n + b.size, 0);
-const session = { intraOpThreads: 1 };
-const calibration = await calibrate(model, tokenBatches(8, { seed: 1 }), {
-  progress: false,
-  session,
-});
 const base = {
   model,
   evaluate: classifierEvaluator({ batches: labelled, session }),

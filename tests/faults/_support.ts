@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 import { listFiles } from "../../lib/hub/_testing.ts";
 
 export { listFiles };
@@ -39,4 +40,45 @@ export function quickRetry(): {
     retry: { baseDelayMs: 5, onRetry: (info) => retries.push(info) },
     retries,
   };
+}
+
+/**
+ * Every file under `dir`: relative path (`a/b.txt`) → `read(path, name)`; entries (files or
+ * folders) whose name contains `skip` are left out.
+ */
+export async function fileMap(
+  dir: string,
+  read: (path: string, name: string) => Promise<string>,
+  options: { skip?: string } = {},
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (folder: string, prefix: string) => {
+    for await (const entry of Deno.readDir(folder)) {
+      if (options.skip && entry.name.includes(options.skip)) continue;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
+      else out[`${prefix}${entry.name}`] = await read(path, entry.name);
+    }
+  };
+  await walk(dir, "");
+  return out;
+}
+
+/** File path → SHA-256 of every file under `dir` (sorted by path), skipping names with `skip`. */
+export async function hashes(dir: string, skip?: string): Promise<Record<string, string>> {
+  const out = await fileMap(
+    dir,
+    async (path) => createHash("sha256").update(await Deno.readFile(path)).digest("hex"),
+    { skip },
+  );
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Names beside `dir` that start with its name and `infix` (its `.tmp-` and `.old-` siblings). */
+export async function siblings(dir: string, infix = "."): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dirname(dir))) {
+    if (entry.name.startsWith(`${basename(dir)}${infix}`)) names.push(entry.name);
+  }
+  return names.sort();
 }

@@ -7,29 +7,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FIXTURE_HUB_DIR, startHubServer } from "../support/hub_server.ts";
 import { runTask } from "../support/run_task.ts";
+import { hashes } from "./_support.ts";
 
 const ARGS = ["--model", "fixture/distilbert-tiny-mrpc", "--approach", "static", "--samples", "16"];
-
-/** File path → SHA-256 of every file under `dir`. */
-async function hashes(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (folder: string, prefix: string) => {
-    for await (const entry of Deno.readDir(folder)) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
-      else {
-        out[`${prefix}${entry.name}`] = createHash("sha256").update(await Deno.readFile(path))
-          .digest("hex");
-      }
-    }
-  };
-  await walk(dir, "");
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
-}
 
 async function withHubAndFolder(
   body: (parent: string, env: (cache: string) => Record<string, string>) => Promise<void>,

@@ -21,7 +21,7 @@ import {
   type HubSettings,
 } from "../../lib/hub/mod.ts";
 import { closedPort, mirrorFile, sha256File } from "../../lib/hub/_testing.ts";
-import { startHubServer } from "../support/hub_server.ts";
+import { type HubServer, startHubServer } from "../support/hub_server.ts";
 import { withHub } from "../support/with_hub.ts";
 import { STANDINS } from "../support/mirror.ts";
 import { listFiles, partialFiles, quickRetry, tempMirror } from "./_support.ts";
@@ -35,6 +35,11 @@ const ONNX = { repo: MINI, file: "onnx/model.onnx" };
 async function withCachedConfig(settings: HubSettings): Promise<{ path: string; sha: string }> {
   const path = await hubDownload(CONFIG, { settings, progress: false });
   return { path, sha: await sha256File(path) };
+}
+
+/** `path` holds the bytes of the mini stand-in's `file` on the server's mirror. */
+async function assertMirrorBytes(server: HubServer, path: string, file: string) {
+  assert.equal(await sha256File(path), await sha256File(mirrorFile(server, MINI, file)));
 }
 
 async function assertOnlyConfigCached(cacheDir: string, before: { path: string; sha: string }) {
@@ -95,10 +100,7 @@ Deno.test("503 twice, then the file: the download succeeds after two retries", a
       const path = await hubDownload(CONFIG, { settings, progress: false, retry });
       assert.equal(retries.length, 2);
       assert.equal(server.requests.length, 3);
-      assert.equal(
-        await sha256File(path),
-        await sha256File(mirrorFile(server, MINI, "config.json")),
-      );
+      await assertMirrorBytes(server, path, CONFIG.file);
     },
   );
 });
@@ -112,10 +114,7 @@ Deno.test("429 with Retry-After: 1 waits the second the hub asked for, then succ
       const path = await hubDownload(CONFIG, { settings, progress: false, retry });
       assert.deepEqual(retries.map((r) => r.delayMs), [1000]);
       assert.ok(performance.now() - started >= 990, "waited for Retry-After");
-      assert.equal(
-        await sha256File(path),
-        await sha256File(mirrorFile(server, MINI, "config.json")),
-      );
+      await assertMirrorBytes(server, path, CONFIG.file);
     },
   );
 });
@@ -167,7 +166,7 @@ extendedTest(
         const path = await hubDownload(ONNX, { settings, progress: false, retry });
         assert.equal(retries.length, 1);
         assert.ok(retries[0].error instanceof HubIncompleteDownloadError);
-        assert.equal(await sha256File(path), await sha256File(mirrorFile(server, MINI, ONNX.file)));
+        await assertMirrorBytes(server, path, ONNX.file);
         assert.deepEqual(await partialFiles(cacheDir), []);
       },
     );
@@ -528,7 +527,7 @@ Deno.test("two runs sharing one cache concurrently both succeed with byte-identi
     const paths = JSON.parse(new TextDecoder().decode(one.stdout));
     assert.deepEqual(JSON.parse(new TextDecoder().decode(two.stdout)), paths);
     for (const [i, file] of files.entries()) {
-      assert.equal(await sha256File(paths[i]), await sha256File(mirrorFile(server, MINI, file)));
+      await assertMirrorBytes(server, paths[i], file);
     }
     assert.deepEqual(await partialFiles(cacheDir), []);
     assert.equal(CACHE_REPAIR_COMMAND, "deno task cache verify --fix");

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import {
   checkOutputDir,
   OutputDirError,
@@ -23,36 +23,18 @@ import { createSession } from "../../lib/runtime/mod.ts";
 import { runDemo, workshopLoaders } from "../../lib/workshop/mod.ts";
 import { FIXTURE_HUB_DIR, startHubServer } from "../support/hub_server.ts";
 import { runTask } from "../support/run_task.ts";
+import { fileMap, siblings } from "./_support.ts";
 
 /** A process id above Linux's pid_max (2^22): no process has it, so its leftovers are stale. */
 const DEAD_PID = 99999999;
 const FIXTURE_MODEL = "fixture/distilbert-tiny-mrpc";
 
 /** Every file under `dir` (relative path → text; the marker of a whole run as `"<marker>"`). */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (folder: string, prefix: string) => {
-    for await (const entry of Deno.readDir(folder)) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
-      else {
-        out[`${prefix}${entry.name}`] = entry.name === RUN_MARKER
-          ? "<marker>"
-          : await Deno.readTextFile(path);
-      }
-    }
-  };
-  await walk(dir, "");
-  return out;
-}
-
-/** Names beside `dir` that start with its name (its `.tmp-` and `.old-` siblings). */
-async function siblings(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dirname(dir))) {
-    if (entry.name.startsWith(`${basename(dir)}.`)) names.push(entry.name);
-  }
-  return names.sort();
+function snapshot(dir: string): Promise<Record<string, string>> {
+  return fileMap(
+    dir,
+    (path, name) => name === RUN_MARKER ? Promise.resolve("<marker>") : Deno.readTextFile(path),
+  );
 }
 
 /** A whole earlier run in `dir`, written the kit's way. */

@@ -15,11 +15,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { mulberry32 } from "../../lib/random/mod.ts";
 import { FIXTURE_HUB_DIR, startHubServer } from "../support/hub_server.ts";
 import { PROJECT_ROOT } from "../support/mirror.ts";
+import { hashes, siblings } from "./_support.ts";
 
 const RUNS = 20;
 const SEED = 11;
@@ -28,24 +28,6 @@ const CHILD_TIMEOUT_MS = 60_000;
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGKILL"] as const;
 const ARGS = ["--model", "fixture/distilbert-tiny-mrpc", "--approach", "static", "--samples", "16"];
 
-/** File path → SHA-256 of every file under `dir`, skipping names that contain `skip`. */
-async function hashes(dir: string, skip?: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (folder: string, prefix: string) => {
-    for await (const entry of Deno.readDir(folder)) {
-      if (skip && entry.name.includes(skip)) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
-      else {
-        out[`${prefix}${entry.name}`] = createHash("sha256").update(await Deno.readFile(path))
-          .digest("hex");
-      }
-    }
-  };
-  await walk(dir, "");
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -53,14 +35,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function siblings(dir: string, infix: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(join(dir, ".."))) {
-    if (entry.name.startsWith(`${basename(dir)}${infix}`)) names.push(entry.name);
-  }
-  return names.sort();
 }
 
 /** The quantize task's command line from deno.json, e.g. `["run", "-A", "lib/cli/quantize.ts"]`. */
