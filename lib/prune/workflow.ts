@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type Batch, prepareMrpc } from "../data/mod.ts";
+import type { Batch } from "../data/mod.ts";
 import { JUPYTER_DISPLAY, type MimeBundle, Table } from "../display/mod.ts";
 import { agreementWith } from "../eval/metrics.ts";
 import { evaluateClassifier } from "../eval/evaluate_classifier.ts";
@@ -24,9 +24,9 @@ import { createSession, type SessionOptions } from "../runtime/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import {
   type DropoutRates,
-  loadDistilBertWeights,
+  prepareTrainingData,
   TfDistilBert,
-  type TrainData,
+  type TrainingData,
   type TrainProfile,
   trainProfile,
   type TrainProfileName,
@@ -60,20 +60,7 @@ export interface PruneDataOptions {
 }
 
 /** A model's weights and the MRPC data of a pruning run. */
-export interface PruneData {
-  modelId: string;
-  revision: string;
-  config: DistilBertConfig;
-  /** The dense weights (never changed by the workflow). */
-  weights: WeightMap;
-  profile: TrainProfile;
-  /** Training rows (the profile's slice), for `train`. */
-  train: TrainData;
-  /** MRPC validation (the profile's slice), 32 rows per batch, sorted by length. */
-  validation: Batch[];
-  /** The first MRPC train rows, 8 per batch, for INT8 calibration. */
-  calibration: Batch[];
-}
+export type PruneData = TrainingData;
 
 /**
  * Loads the PyTorch weights of `modelId` and MRPC train, validation and calibration batches.
@@ -85,42 +72,17 @@ export interface PruneData {
  * ```
  */
 export async function preparePruneData(options: PruneDataOptions = {}): Promise<PruneData> {
-  const modelId = options.modelId ?? workshopSettings().modelId;
   const profile = typeof options.profile === "object"
     ? options.profile
     : trainProfile(options.profile);
-  const common = {
-    modelId,
+  return await prepareTrainingData({
+    modelId: options.modelId ?? workshopSettings().modelId,
     revision: options.revision,
     settings: options.settings,
     progress: options.progress,
-  };
-  const loaded = await loadDistilBertWeights(modelId, common);
-  const samples = options.calibrationSamples ?? (profile.name === "quick" ? 32 : 100);
-  const [trainSplit, validation, calibration] = await Promise.all([
-    prepareMrpc("train", { ...common, limit: profile.trainLimit, batchSize: profile.batchSize }),
-    prepareMrpc("validation", {
-      ...common,
-      limit: profile.validationLimit,
-      batchSize: 32,
-      sortByLength: true,
-    }),
-    prepareMrpc("train", { ...common, limit: samples, batchSize: 8 }),
-  ]);
-  return {
-    modelId,
-    revision: loaded.revision,
-    config: loaded.config,
-    weights: loaded.weights,
     profile,
-    train: {
-      encoded: trainSplit.encoded,
-      labels: trainSplit.rows.map((r) => r.label),
-      padTokenId: trainSplit.tokenizer.padTokenId,
-    },
-    validation: validation.batches,
-    calibration: calibration.batches,
-  };
+    calibrationSamples: options.calibrationSamples ?? (profile.name === "quick" ? 32 : 100),
+  });
 }
 
 /** A model scored in ONNX Runtime on the validation batches, against the dense model. */

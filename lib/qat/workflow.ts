@@ -9,10 +9,9 @@
 import { dirname } from "node:path";
 import { type Batch, makeBatches } from "../data/batch.ts";
 import { distillationLoss, type KdSettings } from "../distill/mod.ts";
-import { prepareMrpc } from "../data/mod.ts";
 import { agreementWith, evaluateClassifier } from "../eval/mod.ts";
 import type { HubSettings } from "../hub/mod.ts";
-import { buildDistilBertGraph, type DistilBertConfig, type WeightMap } from "../model/mod.ts";
+import { buildDistilBertGraph } from "../model/mod.ts";
 import { encodeModel, type Model, writeModel } from "../onnx/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import {
@@ -25,9 +24,10 @@ import { createSession, type SessionOptions } from "../runtime/mod.ts";
 import {
   type DropoutRates,
   evaluateTf,
-  loadDistilBertWeights,
+  prepareTrainingData,
   TfDistilBert,
   type TrainData,
+  type TrainingData,
   type TrainOptions,
   type TrainProfile,
   type TrainProfileName,
@@ -54,20 +54,11 @@ export interface QatDataOptions {
   progress?: ProgressOption;
 }
 
-/** A model's weights and the MRPC data of a QAT run. */
-export interface QatData {
-  modelId: string;
-  revision: string;
-  config: DistilBertConfig;
-  weights: WeightMap;
-  profile: TrainProfile;
-  /** Training rows (the profile's slice) with the validation batches, for `train`. */
-  train: TrainData;
-  /** MRPC validation (the profile's slice), 32 rows per batch, sorted by length. */
-  validation: Batch[];
-  /** The first MRPC train rows, 8 per batch, for calibration. */
-  calibration: Batch[];
-}
+/**
+ * A model's weights and the MRPC data of a QAT run; `train.validation` holds the validation
+ * batches too, so training evaluates on them.
+ */
+export type QatData = TrainingData;
 
 /**
  * Loads the PyTorch weights of `modelId` and MRPC train, validation and calibration batches.
@@ -79,43 +70,18 @@ export interface QatData {
  * ```
  */
 export async function prepareQatData(options: QatDataOptions = {}): Promise<QatData> {
-  const modelId = options.modelId ?? workshopSettings().modelId;
   const profile = typeof options.profile === "object"
     ? options.profile
     : qatProfile(options.profile);
-  const common = {
-    modelId,
+  const data = await prepareTrainingData({
+    modelId: options.modelId ?? workshopSettings().modelId,
     revision: options.revision,
     settings: options.settings,
     progress: options.progress,
-  };
-  const loaded = await loadDistilBertWeights(modelId, common);
-  const samples = options.calibrationSamples ?? QAT_CALIBRATION_SAMPLES[profile.name];
-  const [trainSplit, validation, calibration] = await Promise.all([
-    prepareMrpc("train", { ...common, limit: profile.trainLimit, batchSize: profile.batchSize }),
-    prepareMrpc("validation", {
-      ...common,
-      limit: profile.validationLimit,
-      batchSize: 32,
-      sortByLength: true,
-    }),
-    prepareMrpc("train", { ...common, limit: samples, batchSize: 8 }),
-  ]);
-  return {
-    modelId,
-    revision: loaded.revision,
-    config: loaded.config,
-    weights: loaded.weights,
     profile,
-    train: {
-      encoded: trainSplit.encoded,
-      labels: trainSplit.rows.map((r) => r.label),
-      validation: validation.batches,
-      padTokenId: trainSplit.tokenizer.padTokenId,
-    },
-    validation: validation.batches,
-    calibration: calibration.batches,
-  };
+    calibrationSamples: options.calibrationSamples ?? QAT_CALIBRATION_SAMPLES[profile.name],
+  });
+  return { ...data, train: { ...data.train, validation: data.validation } };
 }
 
 /** One model scored on the validation batches, against a reference's logits when given. */

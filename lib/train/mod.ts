@@ -40,3 +40,4 @@ export * from "./load.ts";
 export * from "./step_bench.ts";
 export * from "./bench.ts";
 export * from "./gemm_bench.ts";
+export * from "./training_data.ts";
