@@ -47,27 +47,7 @@ export function sparsityCurveFigure(
   points: readonly SparsityPoint[],
   options: { title?: string; dense?: number } = {},
 ): Figure {
-  const series = [...new Set(points.map((p) => p.series))];
-  const data: PlotlyTrace[] = [];
-  series.forEach((s, i) => {
-    const own = points.filter((p) => p.series === s).sort((a, b) => a.sparsity - b.sparsity);
-    const common = {
-      type: "scatter",
-      mode: "lines+markers",
-      name: s,
-      legendgroup: s,
-      line: { color: COLORS[i % COLORS.length] },
-      x: own.map((p) => p.sparsity),
-    };
-    data.push({ ...common, y: own.map((p) => p.accuracy) });
-    data.push({
-      ...common,
-      y: own.map((p) => p.agreement),
-      xaxis: "x2",
-      yaxis: "y2",
-      showlegend: false,
-    });
-  });
+  const data = twoPanelSeries(points, (p) => p.accuracy, (p) => p.agreement);
   const xs = points.map((p) => p.sparsity);
   if (options.dense !== undefined && xs.length) {
     data.push({
@@ -258,22 +238,7 @@ export function latencyCurveFigure(
   points: readonly LatencyPoint[],
   options: { title?: string } = {},
 ): Figure {
-  const series = [...new Set(points.map((p) => p.series))];
-  const data: PlotlyTrace[] = series.flatMap((s, i) => {
-    const own = points.filter((p) => p.series === s).sort((a, b) => a.sparsity - b.sparsity);
-    const common = {
-      type: "scatter",
-      mode: "lines+markers",
-      name: s,
-      legendgroup: s,
-      line: { color: COLORS[i % COLORS.length] },
-      x: own.map((p) => p.sparsity),
-    };
-    return [
-      { ...common, y: own.map((p) => p.b1) },
-      { ...common, y: own.map((p) => p.b8), xaxis: "x2", yaxis: "y2", showlegend: false },
-    ];
-  });
+  const data = twoPanelSeries(points, (p) => p.b1, (p) => p.b8);
   return new Figure(data, {
     title: { text: options.title ?? "Measured latency against sparsity (ONNX Runtime, CPU)" },
     grid: { rows: 1, columns: 2, pattern: "independent" },
@@ -377,4 +342,31 @@ export function maskView(masks: MaskSet, name: string, title: string): MaskView 
   const m = masks.get(name);
   if (!m) throw new PruneOptionsError(`no mask of ${name}: pick a weight the targets pruned.`);
   return { title, shape: m.shape, mask: m.mask };
+}
+
+/**
+ * One line per series against sparsity in each of two side-by-side panels (`left` on x/y,
+ * `right` on x2/y2), a series' two lines sharing its colour and legend entry.
+ */
+function twoPanelSeries<P extends { series: string; sparsity: number }>(
+  points: readonly P[],
+  left: (p: P) => number,
+  right: (p: P) => number,
+): PlotlyTrace[] {
+  const series = [...new Set(points.map((p) => p.series))];
+  return series.flatMap((s, i) => {
+    const own = points.filter((p) => p.series === s).sort((a, b) => a.sparsity - b.sparsity);
+    const common = {
+      type: "scatter",
+      mode: "lines+markers",
+      name: s,
+      legendgroup: s,
+      line: { color: COLORS[i % COLORS.length] },
+      x: own.map((p) => p.sparsity),
+    };
+    return [
+      { ...common, y: own.map(left) },
+      { ...common, y: own.map(right), xaxis: "x2", yaxis: "y2", showlegend: false },
+    ];
+  });
 }

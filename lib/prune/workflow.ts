@@ -15,10 +15,8 @@ import type { Batch } from "../data/mod.ts";
 import { JUPYTER_DISPLAY, type MimeBundle, Table } from "../display/mod.ts";
 import { agreementWith } from "../eval/metrics.ts";
 import { evaluateClassifier } from "../eval/evaluate_classifier.ts";
-import type { HubSettings } from "../hub/mod.ts";
 import { buildDistilBertGraph, type DistilBertConfig, type WeightMap } from "../model/mod.ts";
 import { encodeModel, type Model } from "../onnx/mod.ts";
-import type { ProgressOption } from "../progress/mod.ts";
 import { calibrate, quantizeStatic, type QuantReport } from "../quant/mod.ts";
 import { createSession, type SessionOptions } from "../runtime/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
@@ -27,9 +25,8 @@ import {
   prepareTrainingData,
   TfDistilBert,
   type TrainingData,
-  type TrainProfile,
+  type TrainingDataRequest,
   trainProfile,
-  type TrainProfileName,
   type TrainResult,
 } from "../train/mod.ts";
 import {
@@ -47,17 +44,7 @@ import { maskedWeights, type PruneTarget, resolveTargets, selectMasks } from "./
 import { pruneStateDict } from "./structured.ts";
 
 /** Options of {@link preparePruneData}. */
-export interface PruneDataOptions {
-  /** Hub model id (default: `WORKSHOP_MODEL`). */
-  modelId?: string;
-  revision?: string;
-  settings?: HubSettings;
-  /** A training profile or its name (default: the one `WORKSHOP_QUICK` selects). */
-  profile?: TrainProfile | TrainProfileName;
-  /** MRPC train rows for INT8 calibration (default 100; quick 32). */
-  calibrationSamples?: number;
-  progress?: ProgressOption;
-}
+export type PruneDataOptions = TrainingDataRequest;
 
 /** A model's weights and the MRPC data of a pruning run. */
 export type PruneData = TrainingData;

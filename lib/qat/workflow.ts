@@ -10,7 +10,6 @@ import { dirname } from "node:path";
 import { type Batch, makeBatches } from "../data/batch.ts";
 import { distillationLoss, type KdSettings } from "../distill/mod.ts";
 import { agreementWith, evaluateClassifier } from "../eval/mod.ts";
-import type { HubSettings } from "../hub/mod.ts";
 import { buildDistilBertGraph } from "../model/mod.ts";
 import { encodeModel, type Model, writeModel } from "../onnx/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
@@ -28,9 +27,8 @@ import {
   TfDistilBert,
   type TrainData,
   type TrainingData,
+  type TrainingDataRequest,
   type TrainOptions,
-  type TrainProfile,
-  type TrainProfileName,
   type TrainResult,
 } from "../train/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
@@ -42,17 +40,7 @@ import { graphSites } from "./sites.ts";
 import { trainQat } from "./train_qat.ts";
 
 /** Options of {@link prepareQatData}. */
-export interface QatDataOptions {
-  /** Hub model id (default: `WORKSHOP_MODEL`). */
-  modelId?: string;
-  revision?: string;
-  settings?: HubSettings;
-  /** A profile or its name (default: the one `WORKSHOP_QUICK` selects). */
-  profile?: TrainProfile | TrainProfileName;
-  /** MRPC train rows calibrating PTQ and the observers' warm-up (default 100; quick 32). */
-  calibrationSamples?: number;
-  progress?: ProgressOption;
-}
+export type QatDataOptions = TrainingDataRequest;
 
 /**
  * A model's weights and the MRPC data of a QAT run; `train.validation` holds the validation

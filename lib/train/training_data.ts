@@ -10,8 +10,24 @@ import type { DistilBertConfig } from "../model/config.ts";
 import type { WeightMap } from "../model/weights.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import { loadDistilBertWeights } from "./load.ts";
-import type { TrainProfile } from "./profile.ts";
+import type { TrainProfile, TrainProfileName } from "./profile.ts";
 import type { TrainData } from "./train.ts";
+
+/**
+ * What a technique's data loader (`prepareQatData`, `preparePruneData`) is asked for; it fills in
+ * the defaults and calls {@link prepareTrainingData}.
+ */
+export interface TrainingDataRequest {
+  /** Hub model id (default: `WORKSHOP_MODEL`). */
+  modelId?: string;
+  revision?: string;
+  settings?: HubSettings;
+  /** A training profile or its name (default: the one `WORKSHOP_QUICK` selects). */
+  profile?: TrainProfile | TrainProfileName;
+  /** The first MRPC train rows kept for calibration (default 100; quick 32). */
+  calibrationSamples?: number;
+  progress?: ProgressOption;
+}
 
 /** Options of {@link prepareTrainingData}. */
 export interface TrainingDataOptions {
