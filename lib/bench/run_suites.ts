@@ -80,8 +80,8 @@ export async function runBenchSuites(options: RunBenchSuitesOptions): Promise<Be
       unavailable ??= options.modelUnavailable();
       const reason = await unavailable;
       if (reason !== undefined) {
-        const note = `skipped: model ${options.context.modelId} cannot be fetched (${reason})`;
-        log(`bench: ${suite.name} ${note}`);
+        const note = `model ${options.context.modelId} cannot be fetched (${reason})`;
+        log(`bench: ${suite.name} skipped: ${note}`);
         report.suites.push({ suite: suite.name, status: "skipped", note, seconds: 0 });
         await write(options.path, report);
         continue;

@@ -45,6 +45,9 @@ export function batchFeeds(
   return feeds;
 }
 
+/** First id after BERT's special tokens ([PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103). */
+const SPECIAL_IDS_END = 104;
+
 /**
  * A deterministic batch of random token ids for speed measurements: `[CLS] … [SEP]` with every
  * position attended, so each row is exactly `seqLen` long.
@@ -56,12 +59,23 @@ export function batchFeeds(
  * const b = syntheticBatch({ size: 8, seqLen: 128, vocabSize: 30522, seed: 1 });
  * assert.equal(b.inputIds.length, 8 * 128);
  * assert.equal(b.inputIds[0], 101n);
+ * // A truncated vocabulary (a tiny test model) still gets ids inside it.
+ * const tiny = syntheticBatch({ size: 2, seqLen: 16, vocabSize: 600, seed: 1 });
+ * assert.ok(tiny.inputIds.every((id) => id >= 0n && id < 600n));
  * ```
  */
 export function syntheticBatch(
   options: { size: number; seqLen: number; vocabSize: number; seed?: number },
 ): TokenBatch {
   const { size, seqLen, vocabSize } = options;
+  if (vocabSize <= SPECIAL_IDS_END) {
+    throw new RangeError(
+      `syntheticBatch: vocabSize ${vocabSize} leaves no ordinary token ids: a BERT vocabulary ` +
+        `keeps ids below ${SPECIAL_IDS_END} for [PAD], [UNK], [CLS], [SEP] and [MASK]`,
+    );
+  }
+  // Ordinary word pieces: from 1000 in a full vocabulary, right after [MASK] in a truncated one.
+  const low = vocabSize >= 2000 ? 1000 : SPECIAL_IDS_END;
   const next = xorshift32((options.seed ?? 0) >>> 0 || 0x9e3779b9);
   const inputIds = new BigInt64Array(size * seqLen);
   for (let r = 0; r < size; r++) {
@@ -70,7 +84,7 @@ export function syntheticBatch(
         ? 101
         : c === seqLen - 1
         ? 102
-        : 1000 + Math.floor(next() * (vocabSize - 1000));
+        : low + Math.floor(next() * (vocabSize - low));
       inputIds[r * seqLen + c] = BigInt(id);
     }
   }

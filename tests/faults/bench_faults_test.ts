@@ -135,7 +135,7 @@ Deno.test("suites that need an unreachable model are skipped with a note; the ch
     assert.deepEqual(report.suites.map((s) => s.status), ["ok", "skipped", "skipped"]);
     assert.match(
       report.suites[1].note!,
-      /^skipped: model a\/b cannot be fetched \(HubNetworkError: cannot reach http:\/\/127\.0\.0\.1:/,
+      /^model a\/b cannot be fetched \(HubNetworkError: cannot reach http:\/\/127\.0\.0\.1:/,
     );
     assert.deepEqual(report.rows.map((r) => r.medianMs), [7]);
     const onDisk: BenchReport = JSON.parse(await Deno.readTextFile(`${dir}/bench.json`));
