@@ -16,3 +16,5 @@
 export * from "./config.ts";
 export * from "./run.ts";
 export * from "./reproduce.ts";
+export * from "./run_figures.ts";
+export * from "./techniques.ts";

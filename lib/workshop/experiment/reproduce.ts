@@ -85,7 +85,35 @@ export async function compareInputs(manifest: RunManifest): Promise<Comparison[]
   return out;
 }
 
-/** The figures of two run reports compared. */
+/** Figures of a run's result compared when the earlier report has them, by label. */
+const RESULT_FIGURES = [
+  ["best agreement", "agreement"],
+  ["best max |logit error|", "maxAbsLogitError"],
+  ["best mean |logit error|", "meanAbsLogitError"],
+  ["best size (bytes)", "sizeBytes"],
+] as const;
+
+/**
+ * The figures of two run reports compared, for any technique: the technique, FP32 accuracy,
+ * whether the criterion was met, the result's accuracy, F1, agreement with FP32, logit errors,
+ * size and predictions (identical), latency (within `latencyTolerance`); for quantization also
+ * the trials, the best trial and its fallbacks. A figure an older report lacks is not compared.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compareRunReports, type ExperimentReport } from "./mod.ts";
+ * const result = {
+ *   technique: "fusion" as const, met: true, message: "", predictionsSha256: "ab", seconds: 1,
+ *   baseline: { accuracy: 0.8, sizeBytes: 100 },
+ *   best: { accuracy: 0.8, agreement: 1, maxAbsLogitError: 1e-6, sizeBytes: 90 },
+ * };
+ * const report = { task: "run", result, history: [] } as unknown as ExperimentReport;
+ * const changed = { ...report, result: { ...result, best: { ...result.best, agreement: 0.9 } } };
+ * const rows = compareRunReports(report, changed);
+ * assert.deepEqual(rows.filter((r) => !r.ok).map((r) => r.figure), ["best agreement"]);
+ * ```
+ */
 export function compareRunReports(
   then: ExperimentReport,
   now: ExperimentReport,
@@ -93,17 +121,30 @@ export function compareRunReports(
 ): Comparison[] {
   const a = then.result;
   const b = now.result;
-  return [
+  const rows = [
+    same("technique", a.technique ?? "quantization", b.technique ?? "quantization"),
     same("baseline accuracy", a.baseline.accuracy, b.baseline.accuracy),
     same("met", String(a.met), String(b.met)),
-    same("trials", a.trials, b.trials),
-    same("best trial", a.best.index, b.best.index),
+  ];
+  if (a.trials !== undefined) {
+    rows.push(
+      same("trials", a.trials, b.trials),
+      same("best trial", a.best.index, b.best.index),
+      same("best fallback", a.best.fallback?.join(","), b.best.fallback?.join(",")),
+    );
+  }
+  rows.push(
     same("best accuracy", a.best.accuracy, b.best.accuracy),
     same("best F1", a.best.f1, b.best.f1),
-    same("best fallback", a.best.fallback.join(","), b.best.fallback.join(",")),
+  );
+  for (const [figure, key] of RESULT_FIGURES) {
+    if (a.best[key] !== undefined) rows.push(same(figure, a.best[key], b.best[key]));
+  }
+  rows.push(
     same("predictions sha256", a.predictionsSha256, b.predictionsSha256),
     within("best latency (ms)", a.best.latencyMs, b.best.latencyMs, latencyTolerance),
-  ];
+  );
+  return rows;
 }
 
 /** The figures of two demo reports compared, per variant. */
