@@ -189,6 +189,11 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
     fields: {
       temperature: { type: "number", above: 0, default: 2, description: "T of the soft labels" },
       alpha: { type: "number", min: 0, max: 1, default: 0.5, description: "soft-label share" },
+      hidden_dim: {
+        type: "integer",
+        min: 1,
+        description: "narrow the student's FFN to this many units (default: the teacher's)",
+      },
     },
   },
   qat: {
@@ -291,7 +296,7 @@ export interface ExperimentConfig {
     finetune_epochs?: number;
     distill: boolean;
   };
-  distillation?: { temperature: number; alpha: number };
+  distillation?: { temperature: number; alpha: number; hidden_dim?: number };
   qat?: { warmup: "calibrate" | "none"; distill: boolean };
   fusion?: { passes: "default" | "quantization_friendly" | "all" };
   mixed_precision?: { target: "fp16" | "bf16"; missing_kernels: "emulate" | "fp32" };

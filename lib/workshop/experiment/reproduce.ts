@@ -96,8 +96,10 @@ const RESULT_FIGURES = [
 /**
  * The figures of two run reports compared, for any technique: the technique, FP32 accuracy,
  * whether the criterion was met, the result's accuracy, F1, agreement with FP32, logit errors,
- * size and predictions (identical), latency (within `latencyTolerance`); for quantization also
- * the trials, the best trial and its fallbacks. A figure an older report lacks is not compared.
+ * size, predictions and the technique's own figures ({@link detailFigures}: sparsity, training
+ * updates and loss, fusion matches, …) identical, latency within `latencyTolerance`; for
+ * quantization also the trials, the best trial and its fallbacks. A figure an older report lacks
+ * is not compared.
  *
  * @example
  * ```ts
@@ -140,11 +142,44 @@ export function compareRunReports(
   for (const [figure, key] of RESULT_FIGURES) {
     if (a.best[key] !== undefined) rows.push(same(figure, a.best[key], b.best[key]));
   }
-  rows.push(
-    same("predictions sha256", a.predictionsSha256, b.predictionsSha256),
-    within("best latency (ms)", a.best.latencyMs, b.best.latencyMs, latencyTolerance),
-  );
+  rows.push(same("predictions sha256", a.predictionsSha256, b.predictionsSha256));
+  const technique = a.technique ?? "quantization";
+  const nowDetails = new Map(detailFigures(b.details ?? {}));
+  for (const [key, value] of detailFigures(a.details ?? {})) {
+    rows.push(same(`${technique} ${key}`, value, nowDetails.get(key)));
+  }
+  rows.push(within("best latency (ms)", a.best.latencyMs, b.best.latencyMs, latencyTolerance));
   return rows;
+}
+
+/**
+ * The technique's own figures in a report's `details` (sparsity, fusion matches, training
+ * updates and final loss, …) as `[path, value]`, arrays as JSON; times (`seconds`) are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detailFigures } from "./reproduce.ts";
+ * assert.deepEqual(
+ *   detailFigures({ sparsity: 0.5, train: { updates: 24, seconds: 9.1 }, targets: [{ p: 1 }] }),
+ *   [["sparsity", 0.5], ["train.updates", 24], ["targets", '[{"p":1}]']],
+ * );
+ * ```
+ */
+export function detailFigures(
+  details: Record<string, unknown>,
+  prefix = "",
+): [string, string | number | boolean][] {
+  const out: [string, string | number | boolean][] = [];
+  for (const [key, value] of Object.entries(details)) {
+    if (key === "seconds" || value === undefined || value === null) continue;
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (Array.isArray(value)) out.push([path, JSON.stringify(value)]);
+    else if (typeof value === "object") {
+      out.push(...detailFigures(value as Record<string, unknown>, path));
+    } else out.push([path, value as string | number | boolean]);
+  }
+  return out;
 }
 
 /** The figures of two demo reports compared, per variant. */

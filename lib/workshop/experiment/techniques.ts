@@ -164,6 +164,7 @@ async function distillation(ctx: TechniqueContext): Promise<TechniqueOutput> {
     teacherPath: ctx.classifier.path,
     temperature: config.distillation!.temperature,
     alpha: config.distillation!.alpha,
+    student: { hiddenDim: config.distillation!.hidden_dim },
     seed: config.seed,
     settings: ctx.settings,
     progress: ctx.progress,
@@ -175,6 +176,7 @@ async function distillation(ctx: TechniqueContext): Promise<TechniqueOutput> {
     details: {
       teacherLayers: data.config.nLayers,
       studentLayers: result.student.layers,
+      studentHiddenDim: result.student.config.hiddenDim,
       train: trainFacts(result.training),
     },
   };
