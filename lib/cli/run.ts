@@ -2,13 +2,15 @@
  * `deno task run FILE.yaml [--import MODULE,…]`: runs the experiment a YAML config describes —
  * its `technique` (quantization, pruning, distillation, qat, fusion, mixed_precision,
  * weight_only; `lib/workshop/experiment`, examples in `data/recipes/`) — and writes
- * `report.json` with its manifest and the resulting model to the config's `output`. A config that does not validate is refused with the
- * key path and line of each mistake (exit status 2).
+ * `report.json` with its manifest and the resulting model to the config's `output`. A config
+ * that does not validate is refused with the key path and line of each mistake (exit status 2);
+ * a training stopped by Ctrl+C writes nothing (exit status 130).
  *
  * @module
  */
 import {
   ExperimentConfigError,
+  ExperimentStoppedError,
   parseExperimentConfig,
   runExperiment,
   TECHNIQUES,
@@ -43,7 +45,15 @@ async function main(): Promise<void> {
     console.error(`error: ${error.message}`);
     Deno.exit(2);
   }
-  const { report, dir } = await runExperiment(config);
+  let ran;
+  try {
+    ran = await runExperiment(config);
+  } catch (error) {
+    if (!(error instanceof ExperimentStoppedError)) throw error;
+    console.error(`error: ${error.message}`);
+    Deno.exit(130); // Ctrl+C stopped the training cleanly; nothing was written
+  }
+  const { report, dir } = ran;
   console.log(
     `${report.result.message}\nwrote ${dir}/report.json and ${dir}/${report.result.model}`,
   );
