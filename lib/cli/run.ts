@@ -1,12 +1,20 @@
 /**
- * `deno task run FILE.yaml [--import MODULE,…]`: runs the experiment a YAML config describes
- * (`lib/workshop/experiment`; examples in `data/recipes/`) and writes `report.json` with its manifest and
- * the best model to the config's `output`. A config that does not validate is refused with the
- * key path and line of each mistake (exit status 2).
+ * `deno task run FILE.yaml [--import MODULE,…]`: runs the experiment a YAML config describes —
+ * its `technique` (quantization, pruning, distillation, qat, fusion, mixed_precision,
+ * weight_only; `lib/workshop/experiment`, examples in `data/recipes/`) — and writes
+ * `report.json` with its manifest and the resulting model to the config's `output`. A config
+ * that does not validate is refused with the key path and line of each mistake (exit status 2);
+ * a training stopped by Ctrl+C writes nothing (exit status 130).
  *
  * @module
  */
-import { ExperimentConfigError, parseExperimentConfig, runExperiment } from "../workshop/mod.ts";
+import {
+  ExperimentConfigError,
+  ExperimentStoppedError,
+  parseExperimentConfig,
+  runExperiment,
+  TECHNIQUES,
+} from "../workshop/mod.ts";
 import { parseTaskFlags } from "./flags.ts";
 import { importModules } from "./import_modules.ts";
 import { runCli } from "./main.ts";
@@ -21,7 +29,8 @@ async function main(): Promise<void> {
   if (values.help || positionals.length !== 1) {
     console.log(
       "deno task run FILE.yaml [--import MODULE,...]\n" +
-        "Runs the experiment FILE.yaml describes (see data/recipes/) and writes OUTPUT/report.json.",
+        "Runs the experiment FILE.yaml describes (see data/recipes/) and writes OUTPUT/report.json.\n" +
+        `technique: ${TECHNIQUES.join(" | ")} (default quantization)`,
     );
     if (!values.help) Deno.exit(2);
     return;
@@ -36,6 +45,16 @@ async function main(): Promise<void> {
     console.error(`error: ${error.message}`);
     Deno.exit(2);
   }
-  const { report, dir } = await runExperiment(config);
-  console.log(`${report.result.message}\nwrote ${dir}/report.json and ${dir}/model_quantized.onnx`);
+  let ran;
+  try {
+    ran = await runExperiment(config);
+  } catch (error) {
+    if (!(error instanceof ExperimentStoppedError)) throw error;
+    console.error(`error: ${error.message}`);
+    Deno.exit(130); // Ctrl+C stopped the training cleanly; nothing was written
+  }
+  const { report, dir } = ran;
+  console.log(
+    `${report.result.message}\nwrote ${dir}/report.json and ${dir}/${report.result.model}`,
+  );
 }

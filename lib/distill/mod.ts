@@ -23,3 +23,4 @@ export * from "./distill.ts";
 export * from "./export_student.ts";
 export * from "./compare_teacher_student.ts";
 export * from "./figures.ts";
+export * from "./workflow.ts";

@@ -1,25 +1,56 @@
 /**
  * Experiment configs: one YAML file describes a run, in the spirit of the `quantization.yml` the
- * workshop shows — model and revision (optionally its outlier twin), dataset and split,
- * approach, calibration, criterion, strategy, objective, budgets, seeds, output. Parsed with
- * `npm:yaml` and validated against {@link EXPERIMENT_SCHEMA}: every mistake (unknown key, wrong
- * type, value not allowed, missing required key) is reported with its key path and line.
+ * workshop shows — model and revision (optionally its outlier twin), dataset and split, the
+ * technique (`technique:`, default `quantization`) and its options, calibration, criterion,
+ * strategy, objective, budgets, seeds, output. Parsed with `npm:yaml` and validated against
+ * {@link EXPERIMENT_SCHEMA}: every mistake (unknown key, wrong type, value not allowed, missing
+ * required key, a section or key of another technique) is reported with its key path and line.
+ *
+ * Each technique but quantization has its own section (`pruning:`, `distillation:`, `qat:`,
+ * `fusion:`, `mixed_precision:`, `weight_only:`), filled with its defaults when absent; the
+ * quantization keys (`approach`, `strategy`, `objective`, `budget`, `cache`, `smooth_quant`)
+ * stay at the top level, so configs written before techniques existed keep working.
  *
  * @module
  */
 
 import { isMap, isScalar, LineCounter, parseDocument, type YAMLMap } from "yaml";
+import { pruneTargets } from "../prune_workshop_model.ts";
+
+/** The techniques a run can apply (`technique:`), one per workshop notebook topic. */
+export const TECHNIQUES = [
+  "quantization",
+  "pruning",
+  "distillation",
+  "qat",
+  "fusion",
+  "mixed_precision",
+  "weight_only",
+] as const;
+
+/** A technique a run can apply. */
+export type Technique = typeof TECHNIQUES[number];
+
+/** Techniques that fine-tune on the training engine (their data follows `profile`). */
+export const TRAINING_TECHNIQUES: readonly Technique[] = ["pruning", "distillation", "qat"];
+
+/** Top-level keys only the quantization technique reads. */
+const QUANTIZATION_KEYS = ["approach", "strategy", "objective", "budget", "cache", "smooth_quant"];
 
 /** A field of the schema. */
 export interface FieldSchema {
   type: "string" | "number" | "integer" | "boolean" | "object";
   required?: boolean;
-  /** Allowed values (strings). */
-  values?: readonly string[];
+  /** Allowed values. */
+  values?: readonly (string | number)[];
   /** Inclusive lower bound (numbers). */
   min?: number;
   /** Exclusive lower bound (numbers). */
   above?: number;
+  /** Inclusive upper bound (numbers). */
+  max?: number;
+  /** Exclusive upper bound (numbers). */
+  below?: number;
   /** Fields of an object. */
   fields?: Record<string, FieldSchema>;
   /** Default (filled in when absent). */
@@ -62,6 +93,18 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
       },
       limit: { type: "integer", min: 1, description: "first N pairs only" },
     },
+  },
+  technique: {
+    type: "string",
+    values: TECHNIQUES,
+    default: "quantization",
+    description: "what the run applies (its options: the section of the same name)",
+  },
+  profile: {
+    type: "string",
+    values: ["quick", "full"],
+    description:
+      "training profile of pruning, distillation, qat (default: WORKSHOP_QUICK=1 → quick)",
   },
   approach: {
     type: "string",
@@ -113,6 +156,110 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
   latency: { type: "boolean", default: false, description: "time every trial" },
   output: { type: "string", default: "out/run", description: "folder of report.json" },
   cache: { type: "string", description: "folder of cached trials (re-runs continue)" },
+  smooth_quant: {
+    type: "object",
+    description: "quantization: SmoothQuant the model before quantizing (lib/quant)",
+    fields: {
+      alpha: { type: "number", min: 0, max: 1, default: 0.5, description: "migration strength" },
+      batches: { type: "integer", min: 1, default: 4, description: "calibration batches" },
+    },
+  },
+  pruning: {
+    type: "object",
+    description: "technique pruning: deno task prune's options (lib/prune)",
+    fields: {
+      criterion: { type: "string", default: "magnitude", description: "a registered criterion" },
+      pattern: { type: "string", description: "a registered pattern (default unstructured)" },
+      sparsity: { type: "number", min: 0, below: 1, description: "element patterns: fraction" },
+      ffn: { type: "number", min: 0, below: 1, description: "fraction of FFN units removed" },
+      heads: { type: "number", min: 0, below: 1, description: "fraction of heads removed" },
+      schedule: {
+        type: "string",
+        values: ["oneshot", "gradual"],
+        default: "oneshot",
+        description: "when to prune",
+      },
+      finetune_epochs: { type: "integer", min: 0, description: "default: 1 quick, 3 full" },
+      distill: { type: "boolean", default: false, description: "dense model as teacher" },
+    },
+  },
+  distillation: {
+    type: "object",
+    description: "technique distillation: a student of every other layer (lib/distill)",
+    fields: {
+      temperature: { type: "number", above: 0, default: 2, description: "T of the soft labels" },
+      alpha: { type: "number", min: 0, max: 1, default: 0.5, description: "soft-label share" },
+      hidden_dim: {
+        type: "integer",
+        min: 1,
+        description: "narrow the student's FFN to this many units (default: the teacher's)",
+      },
+    },
+  },
+  qat: {
+    type: "object",
+    description: "technique qat: quantization-aware fine-tuning (lib/qat)",
+    fields: {
+      warmup: {
+        type: "string",
+        values: ["calibrate", "none"],
+        default: "calibrate",
+        description: "observer ranges from a calibration, or from the first batch",
+      },
+      distill: { type: "boolean", default: false, description: "self-distillation from FP32" },
+    },
+  },
+  fusion: {
+    type: "object",
+    description: "technique fusion: graph optimization passes (lib/fuse)",
+    fields: {
+      passes: {
+        type: "string",
+        values: ["default", "quantization_friendly", "all"],
+        default: "default",
+        description: "which list of passes",
+      },
+    },
+  },
+  mixed_precision: {
+    type: "object",
+    description: "technique mixed_precision: FP16/BF16 with AMP categories (lib/mixed)",
+    fields: {
+      target: { type: "string", values: ["fp16", "bf16"], default: "fp16", description: "type" },
+      missing_kernels: {
+        type: "string",
+        values: ["emulate", "fp32"],
+        default: "emulate",
+        description: "ops the runtime lacks in the target type",
+      },
+    },
+  },
+  weight_only: {
+    type: "object",
+    description: "technique weight_only: 4/8-bit block-quantized weights (lib/quant)",
+    fields: {
+      method: { type: "string", values: ["rtn", "gptq"], default: "rtn", description: "rounding" },
+      bits: { type: "integer", values: [4, 8], default: 4, description: "bits per weight" },
+      block_size: { type: "integer", min: 16, default: 32, description: "values per block" },
+      symmetric: { type: "boolean", default: true, description: "no zero points" },
+      embeddings: {
+        type: "string",
+        values: ["float", "int8", "q4"],
+        default: "float",
+        description: "the embedding tables",
+      },
+    },
+  },
+};
+
+/** Sections of the techniques that have one, by technique. */
+const SECTIONS: Partial<Record<Technique, keyof ExperimentConfig>> = {
+  pruning: "pruning",
+  distillation: "distillation",
+  qat: "qat",
+  fusion: "fusion",
+  mixed_precision: "mixed_precision",
+  weight_only: "weight_only",
 };
 
 /** A validated experiment config (defaults filled in). */
@@ -135,6 +282,31 @@ export interface ExperimentConfig {
   latency: boolean;
   output: string;
   cache?: string;
+  technique: Technique;
+  /** Training profile (resolved from `WORKSHOP_QUICK` by the run when absent). */
+  profile?: "quick" | "full";
+  smooth_quant?: { alpha: number; batches: number };
+  pruning?: {
+    criterion: string;
+    pattern?: string;
+    sparsity?: number;
+    ffn?: number;
+    heads?: number;
+    schedule: "oneshot" | "gradual";
+    finetune_epochs?: number;
+    distill: boolean;
+  };
+  distillation?: { temperature: number; alpha: number; hidden_dim?: number };
+  qat?: { warmup: "calibrate" | "none"; distill: boolean };
+  fusion?: { passes: "default" | "quantization_friendly" | "all" };
+  mixed_precision?: { target: "fp16" | "bf16"; missing_kernels: "emulate" | "fp32" };
+  weight_only?: {
+    method: "rtn" | "gptq";
+    bits: 4 | 8;
+    block_size: number;
+    symmetric: boolean;
+    embeddings: "float" | "int8" | "q4";
+  };
 }
 
 /** One mistake in a config: where and what. */
@@ -195,17 +367,89 @@ export function parseExperimentConfig(text: string, source = "config.yaml"): Exp
   const value = checkMap(root, EXPERIMENT_SCHEMA, "", issues, lineOf);
   if (issues.length > 0) throw new ExperimentConfigError(source, issues);
   const config = value as unknown as ExperimentConfig;
+  const keyLine = (map: YAMLMap, key: string) => {
+    const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+    return lineOf((pair?.key as { range?: [number] } | undefined)?.range?.[0]);
+  };
+  const given = (key: string) => root.items.some((p) => isScalar(p.key) && p.key.value === key);
   const c = config.criterion;
   if ((c.relative === undefined) === (c.absolute === undefined)) {
-    const pair = root.items.find((p) => isScalar(p.key) && p.key.value === "criterion");
-    const node = pair?.key as { range?: [number] } | undefined;
-    throw new ExperimentConfigError(source, [{
+    issues.push({
       path: "criterion",
-      line: lineOf(node?.range?.[0]),
+      line: keyLine(root, "criterion"),
       message: "give exactly one of relative, absolute",
-    }]);
+    });
   }
+  checkTechnique(config, { given, keyLine: (key) => keyLine(root, key), issues });
+  const modelNode = root.items.find((p) => isScalar(p.key) && p.key.value === "model")?.value;
+  if (config.model.outlier_twin && TRAINING_TECHNIQUES.includes(config.technique)) {
+    issues.push({
+      path: "model.outlier_twin",
+      line: isMap(modelNode) ? keyLine(modelNode, "outlier_twin") : 0,
+      message: `technique ${config.technique} trains from the model's weights, not its ONNX ` +
+        "graph: remove outlier_twin (it is for quantization, weight_only, fusion, mixed_precision)",
+    });
+  }
+  if (issues.length > 0) throw new ExperimentConfigError(source, issues);
   return config;
+}
+
+/** The checks of `technique:` against the sections and keys given; fills its section. */
+function checkTechnique(
+  config: ExperimentConfig,
+  where: {
+    given: (key: string) => boolean;
+    keyLine: (key: string) => number;
+    issues: ConfigIssue[];
+  },
+): void {
+  const { technique } = config;
+  const { given, keyLine, issues } = where;
+  for (const [owner, section] of Object.entries(SECTIONS)) {
+    if (owner === technique || !given(section)) continue;
+    issues.push({
+      path: section,
+      line: keyLine(section),
+      message: `configures technique ${owner}, but technique is ${technique}: set ` +
+        `technique: ${owner} or remove this section`,
+    });
+  }
+  if (technique !== "quantization") {
+    for (const key of QUANTIZATION_KEYS.filter(given)) {
+      issues.push({
+        path: key,
+        line: keyLine(key),
+        message: `only technique quantization reads ${key}, but technique is ${technique}: ` +
+          "remove it (or set technique: quantization)",
+      });
+    }
+  } else if (config.smooth_quant && config.approach !== "static") {
+    issues.push({
+      path: "smooth_quant",
+      line: keyLine("smooth_quant"),
+      message: "SmoothQuant prepares activations for static quantization: set approach: static " +
+        "or remove smooth_quant",
+    });
+  }
+  const section = SECTIONS[technique];
+  if (!section) return;
+  const record = config as unknown as Record<string, Record<string, unknown> | undefined>;
+  record[section] = fillDefaults(
+    EXPERIMENT_SCHEMA[section].fields ?? {},
+    record[section] ?? {},
+  );
+  if (technique === "pruning" && issues.length === 0) {
+    const p = config.pruning!;
+    try {
+      pruneTargets(p);
+    } catch (error) {
+      issues.push({
+        path: "pruning",
+        line: keyLine(given("pruning") ? "pruning" : "technique"),
+        message: (error as Error).message,
+      });
+    }
+  }
 }
 
 function checkMap(
@@ -287,10 +531,7 @@ function scalarProblem(v: unknown, schema: FieldSchema): string | undefined {
   switch (schema.type) {
     case "string":
       if (typeof v !== "string") return `must be a string, got ${shown}`;
-      if (schema.values && !schema.values.includes(v)) {
-        return `${shown} is not one of ${schema.values.join(", ")}`;
-      }
-      return undefined;
+      return notAllowed(v, schema);
     case "boolean":
       return typeof v === "boolean" ? undefined : `must be true or false, got ${shown}`;
     case "number":
@@ -303,9 +544,19 @@ function scalarProblem(v: unknown, schema: FieldSchema): string | undefined {
       if (schema.above !== undefined && v <= schema.above) {
         return `must be > ${schema.above}, got ${v}`;
       }
-      return undefined;
+      if (schema.max !== undefined && v > schema.max) return `must be ≤ ${schema.max}, got ${v}`;
+      if (schema.below !== undefined && v >= schema.below) {
+        return `must be < ${schema.below}, got ${v}`;
+      }
+      return notAllowed(v, schema);
     }
     default:
       return undefined;
   }
+}
+
+function notAllowed(v: string | number, schema: FieldSchema): string | undefined {
+  return schema.values && !schema.values.includes(v)
+    ? `${JSON.stringify(v)} is not one of ${schema.values.join(", ")}`
+    : undefined;
 }

@@ -42,8 +42,10 @@ Deno.test("experiment config: defaults fill in and a full config round-trips", (
 
 Deno.test("experiment config: each mistake is named by key path and line", () => {
   assert.deepEqual(issues("model:\n  id: org/m\nstrategy: basic\nstrategey: random\n"), [
-    "4 strategey: unknown key; expected one of name, model, dataset, approach, calibration, " +
-    "criterion, strategy, objective, budget, seed, threads, latency, output, cache",
+    "4 strategey: unknown key; expected one of name, model, dataset, technique, profile, " +
+    "approach, calibration, criterion, strategy, objective, budget, seed, threads, latency, " +
+    "output, cache, smooth_quant, pruning, distillation, qat, fusion, mixed_precision, " +
+    "weight_only",
   ]);
   assert.deepEqual(issues("model:\n  id: org/m\nbudget:\n  max_trials: many\n"), [
     '4 budget.max_trials: must be a number, got "many"',
@@ -66,4 +68,87 @@ Deno.test("experiment config: each mistake is named by key path and line", () =>
     () => parseExperimentConfig("model: org/m\n", "run.yaml"),
     /run\.yaml:1: model: must be a mapping/,
   );
+});
+
+Deno.test("experiment config: technique defaults to quantization; its section fills in", () => {
+  const plain = parseExperimentConfig("model: { id: org/m }\n");
+  assert.equal(plain.technique, "quantization");
+  assert.equal(plain.pruning, undefined);
+  assert.equal(plain.weight_only, undefined);
+  const wo = parseExperimentConfig("model: { id: org/m }\ntechnique: weight_only\n");
+  assert.deepEqual(wo.weight_only, {
+    method: "rtn",
+    bits: 4,
+    block_size: 32,
+    symmetric: true,
+    embeddings: "float",
+  });
+  const pruned = parseExperimentConfig(
+    "model: { id: org/m }\ntechnique: pruning\nprofile: quick\npruning: { ffn: 0.5 }\n",
+  );
+  assert.deepEqual(pruned.pruning, {
+    ffn: 0.5,
+    criterion: "magnitude",
+    schedule: "oneshot",
+    distill: false,
+  });
+  assert.equal(pruned.profile, "quick");
+  assert.deepEqual(
+    parseExperimentConfig("model: { id: org/m }\ntechnique: mixed_precision\n").mixed_precision,
+    { target: "fp16", missing_kernels: "emulate" },
+  );
+  const smooth = parseExperimentConfig("model: { id: org/m }\nsmooth_quant: {}\n");
+  assert.deepEqual(smooth.smooth_quant, { alpha: 0.5, batches: 4 });
+});
+
+Deno.test("experiment config: mistakes in technique sections are named by key path and line", () => {
+  assert.deepEqual(
+    issues("model: { id: org/m }\ntechnique: pruning\npruning:\n  sparsity: 1\n"),
+    ["4 pruning.sparsity: must be < 1, got 1"],
+  );
+  assert.deepEqual(
+    issues("model: { id: org/m }\ntechnique: weight_only\nweight_only:\n  bits: 3\n"),
+    ["4 weight_only.bits: 3 is not one of 4, 8"],
+  );
+  assert.deepEqual(issues("model: { id: org/m }\ntechnique: distil\n"), [
+    '2 technique: "distil" is not one of quantization, pruning, distillation, qat, fusion, ' +
+    "mixed_precision, weight_only",
+  ]);
+  assert.deepEqual(
+    issues("model: { id: org/m }\ntechnique: fusion\nfusion:\n  pases: all\n"),
+    ["4 fusion.pases: unknown key; expected one of passes"],
+  );
+  assert.deepEqual(
+    issues("model: { id: org/m }\ntechnique: qat\nstrategy: basic\npruning: { sparsity: 0.5 }\n"),
+    [
+      "4 pruning: configures technique pruning, but technique is qat: set technique: pruning " +
+      "or remove this section",
+      "3 strategy: only technique quantization reads strategy, but technique is qat: remove it " +
+      "(or set technique: quantization)",
+    ],
+  );
+  assert.deepEqual(issues("model: { id: org/m }\ntechnique: pruning\n"), [
+    "2 pruning: pattern unstructured needs sparsity (--sparsity F), the fraction of weights to " +
+    "prune, e.g. --sparsity 0.5.",
+  ]);
+  assert.deepEqual(
+    issues("model: { id: org/m }\ntechnique: pruning\npruning:\n  pattern: 2:4\n  ffn: 0.5\n"),
+    [
+      "3 pruning: --ffn / --heads remove whole FFN units and heads, but pattern (--pattern) is " +
+      "2:4: drop --pattern (or use --pattern ffn / head), or give --sparsity for an element " +
+      "pattern.",
+    ],
+  );
+  assert.deepEqual(
+    issues("model:\n  id: org/m\n  outlier_twin: {}\ntechnique: distillation\n"),
+    [
+      "3 model.outlier_twin: technique distillation trains from the model's weights, not its " +
+      "ONNX graph: remove outlier_twin (it is for quantization, weight_only, fusion, " +
+      "mixed_precision)",
+    ],
+  );
+  assert.deepEqual(issues("model: { id: org/m }\napproach: dynamic\nsmooth_quant: {}\n"), [
+    "3 smooth_quant: SmoothQuant prepares activations for static quantization: set approach: " +
+    "static or remove smooth_quant",
+  ]);
 });

@@ -1,8 +1,10 @@
 /**
- * Experiment configs and runs that reproduce: a YAML file describes a run
- * ({@link parseExperimentConfig}, errors naming key path and line), {@link runExperiment} runs it
- * and writes `report.json` with a manifest, and {@link reproduceReport} runs a report again and
- * compares each figure then and now (`deno task run`, `deno task reproduce`).
+ * Experiment configs and runs that reproduce: a YAML file describes a run of any technique
+ * ({@link parseExperimentConfig}, errors naming key path and line; {@link TECHNIQUES}),
+ * {@link runExperiment} runs it ({@link TECHNIQUE_STEPS}), scores the result against FP32
+ * ({@link scoreAgainstFp32}) and writes `report.json` with a manifest, and
+ * {@link reproduceReport} runs a report again and compares each figure then and now
+ * (`deno task run`, `deno task reproduce`).
  *
  * @example
  * ```ts
@@ -16,3 +18,5 @@
 export * from "./config.ts";
 export * from "./run.ts";
 export * from "./reproduce.ts";
+export * from "./run_figures.ts";
+export * from "./techniques.ts";

@@ -85,7 +85,37 @@ export async function compareInputs(manifest: RunManifest): Promise<Comparison[]
   return out;
 }
 
-/** The figures of two run reports compared. */
+/** Figures of a run's result compared when the earlier report has them, by label. */
+const RESULT_FIGURES = [
+  ["best agreement", "agreement"],
+  ["best max |logit error|", "maxAbsLogitError"],
+  ["best mean |logit error|", "meanAbsLogitError"],
+  ["best size (bytes)", "sizeBytes"],
+] as const;
+
+/**
+ * The figures of two run reports compared, for any technique: the technique, FP32 accuracy,
+ * whether the criterion was met, the result's accuracy, F1, agreement with FP32, logit errors,
+ * size, predictions and the technique's own figures ({@link detailFigures}: sparsity, training
+ * updates and loss, fusion matches, …) identical, latency within `latencyTolerance`; for
+ * quantization also the trials, the best trial and its fallbacks. A figure an older report lacks
+ * is not compared.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compareRunReports, type ExperimentReport } from "./mod.ts";
+ * const result = {
+ *   technique: "fusion" as const, met: true, message: "", predictionsSha256: "ab", seconds: 1,
+ *   baseline: { accuracy: 0.8, sizeBytes: 100 },
+ *   best: { accuracy: 0.8, agreement: 1, maxAbsLogitError: 1e-6, sizeBytes: 90 },
+ * };
+ * const report = { task: "run", result, history: [] } as unknown as ExperimentReport;
+ * const changed = { ...report, result: { ...result, best: { ...result.best, agreement: 0.9 } } };
+ * const rows = compareRunReports(report, changed);
+ * assert.deepEqual(rows.filter((r) => !r.ok).map((r) => r.figure), ["best agreement"]);
+ * ```
+ */
 export function compareRunReports(
   then: ExperimentReport,
   now: ExperimentReport,
@@ -93,17 +123,63 @@ export function compareRunReports(
 ): Comparison[] {
   const a = then.result;
   const b = now.result;
-  return [
+  const rows = [
+    same("technique", a.technique ?? "quantization", b.technique ?? "quantization"),
     same("baseline accuracy", a.baseline.accuracy, b.baseline.accuracy),
     same("met", String(a.met), String(b.met)),
-    same("trials", a.trials, b.trials),
-    same("best trial", a.best.index, b.best.index),
+  ];
+  if (a.trials !== undefined) {
+    rows.push(
+      same("trials", a.trials, b.trials),
+      same("best trial", a.best.index, b.best.index),
+      same("best fallback", a.best.fallback?.join(","), b.best.fallback?.join(",")),
+    );
+  }
+  rows.push(
     same("best accuracy", a.best.accuracy, b.best.accuracy),
     same("best F1", a.best.f1, b.best.f1),
-    same("best fallback", a.best.fallback.join(","), b.best.fallback.join(",")),
-    same("predictions sha256", a.predictionsSha256, b.predictionsSha256),
-    within("best latency (ms)", a.best.latencyMs, b.best.latencyMs, latencyTolerance),
-  ];
+  );
+  for (const [figure, key] of RESULT_FIGURES) {
+    if (a.best[key] !== undefined) rows.push(same(figure, a.best[key], b.best[key]));
+  }
+  rows.push(same("predictions sha256", a.predictionsSha256, b.predictionsSha256));
+  const technique = a.technique ?? "quantization";
+  const nowDetails = new Map(detailFigures(b.details ?? {}));
+  for (const [key, value] of detailFigures(a.details ?? {})) {
+    rows.push(same(`${technique} ${key}`, value, nowDetails.get(key)));
+  }
+  rows.push(within("best latency (ms)", a.best.latencyMs, b.best.latencyMs, latencyTolerance));
+  return rows;
+}
+
+/**
+ * The technique's own figures in a report's `details` (sparsity, fusion matches, training
+ * updates and final loss, …) as `[path, value]`, arrays as JSON; times (`seconds`) are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detailFigures } from "./reproduce.ts";
+ * assert.deepEqual(
+ *   detailFigures({ sparsity: 0.5, train: { updates: 24, seconds: 9.1 }, targets: [{ p: 1 }] }),
+ *   [["sparsity", 0.5], ["train.updates", 24], ["targets", '[{"p":1}]']],
+ * );
+ * ```
+ */
+export function detailFigures(
+  details: Record<string, unknown>,
+  prefix = "",
+): [string, string | number | boolean][] {
+  const out: [string, string | number | boolean][] = [];
+  for (const [key, value] of Object.entries(details)) {
+    if (key === "seconds" || value === undefined || value === null) continue;
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (Array.isArray(value)) out.push([path, JSON.stringify(value)]);
+    else if (typeof value === "object") {
+      out.push(...detailFigures(value as Record<string, unknown>, path));
+    } else out.push([path, value as string | number | boolean]);
+  }
+  return out;
 }
 
 /** The figures of two demo reports compared, per variant. */

@@ -87,3 +87,30 @@ Deno.test("reproduce: a changed result is detected (accuracy, predictions, laten
     "best latency (ms)",
   ]);
 });
+
+Deno.test("reproduce: a technique's own figures are compared (training loss, sparsity), not its times", async () => {
+  const { path, result } = await fixture();
+  const details = { sparsity: 0.5, train: { updates: 24, finalLoss: 0.61, seconds: 30 } };
+  const report = JSON.parse(await Deno.readTextFile(path));
+  report.result = { ...result, technique: "pruning", details };
+  await Deno.writeTextFile(path, JSON.stringify(report));
+  const rerun = (train: Record<string, number>) => () =>
+    Promise.resolve({
+      result: { ...result, technique: "pruning", details: { ...details, train } },
+    });
+  const slower = await reproduceReport(path, {
+    rerun: rerun({ updates: 24, finalLoss: 0.61, seconds: 45 }),
+  });
+  assert.equal(slower.ok, true);
+  assert.deepEqual(
+    slower.rows.filter((r) => r.figure.startsWith("pruning ")).map((r) => r.figure),
+    ["pruning sparsity", "pruning train.updates", "pruning train.finalLoss"],
+  );
+  const drifted = await reproduceReport(path, {
+    rerun: rerun({ updates: 24, finalLoss: 0.6100001, seconds: 30 }),
+  });
+  assert.equal(drifted.ok, false);
+  assert.deepEqual(drifted.rows.filter((r) => !r.ok).map((r) => r.figure), [
+    "pruning train.finalLoss",
+  ]);
+});

@@ -1,25 +1,26 @@
 /**
  * `runExperiment`: one run described by an {@link ExperimentConfig} — load the model (or its
- * outlier twin), prepare MRPC, tune, score the best model once more for its predictions, and
- * write `report.json` (result, history, manifest) and the best model to the config's output.
+ * outlier twin), prepare MRPC, apply the config's technique (`techniques.ts`; quantization is
+ * tuned), score the result against FP32 (`run_figures.ts`), and write `report.json` (figures,
+ * details, history, manifest) and the resulting model to the config's output, swapped in whole.
  *
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { join, resolve } from "node:path";
-import { evaluateClassifier } from "../../eval/mod.ts";
-import { writeFileAtomic } from "../../fs/mod.ts";
+import { join } from "node:path";
+import type { MrpcSplit } from "../../data/mod.ts";
+import { checkOutputDir, writeDirAtomic, writeFileAtomic } from "../../fs/mod.ts";
 import { type HubSettings, hubSettings } from "../../hub/mod.ts";
 import { outlierTwinModel } from "../../model/mod.ts";
-import { encodeModel } from "../../onnx/mod.ts";
 import type { ProgressOption } from "../../progress/mod.ts";
 import type { RunManifest } from "../../report/mod.ts";
-import { createSession } from "../../runtime/mod.ts";
-import { classifierEvaluator, type Trial, tune, type TuneResult } from "../../tune/mod.ts";
+import { workshopSettings } from "../../settings/mod.ts";
+import { describeCriterion, meetsCriterion, type Trial, type TuneResult } from "../../tune/mod.ts";
 import { type WorkshopLoaders, workshopLoaders } from "../loaders.ts";
 import { workshopManifest } from "../workshop_manifest.ts";
-import type { ExperimentConfig } from "./config.ts";
+import { type ExperimentConfig, type Technique, TRAINING_TECHNIQUES } from "./config.ts";
+import { scoreAgainstFp32 } from "./run_figures.ts";
+import { TECHNIQUE_STEPS } from "./techniques.ts";
 
 /** Options of {@link runExperiment}. */
 export interface RunExperimentOptions {
@@ -30,52 +31,81 @@ export interface RunExperimentOptions {
   outDir?: string;
 }
 
+/** The figures of one model of a run (the FP32 baseline, or the result). */
+export interface RunFigures {
+  accuracy: number;
+  f1?: number;
+  /** Median ms at batch 8 × 128 (with `latency: true`). */
+  latencyMs?: number;
+  sizeBytes: number;
+}
+
 /** What a run writes to `report.json`. */
 export interface ExperimentReport {
   task: "run";
   name?: string;
   result: {
+    /** Absent in reports written before techniques existed: quantization. */
+    technique?: Technique;
+    /** Whether the result's accuracy meets the config's criterion against FP32. */
     met: boolean;
     message: string;
-    strategy: string;
-    baseline: { accuracy: number; f1?: number; latencyMs?: number; sizeBytes: number };
-    best: {
-      index: number;
-      accuracy: number;
-      f1?: number;
-      latencyMs?: number;
-      sizeBytes: number;
-      fallback: string[];
-      recipe: Record<string, unknown>;
+    baseline: RunFigures;
+    /** The resulting model (quantization: the best trial's). */
+    best: RunFigures & {
+      /** Share of evaluation rows predicted as FP32 predicts them. */
+      agreement?: number;
+      /** Largest and mean |logit − FP32 logit|. */
+      maxAbsLogitError?: number;
+      meanAbsLogitError?: number;
+      /** Quantization: the trial, its FP32 fallbacks and recipe. */
+      index?: number;
+      fallback?: string[];
+      recipe?: Record<string, unknown>;
     };
-    trials: number;
-    /** Trials until the first that met the criterion (undefined: none did). */
+    /** The model's file in the output folder. */
+    model?: string;
+    /** Quantization: the strategy, trials run, trials until the first that met the criterion. */
+    strategy?: string;
+    trials?: number;
     trialsToSuccess?: number;
-    /** SHA-256 of the best model's predictions on the evaluation split (one byte per row). */
+    /** SHA-256 of the result's predictions on the evaluation split (one byte per row). */
     predictionsSha256: string;
+    /** Technique-specific facts (sparsity, fusion matches, training updates, …). */
+    details?: Record<string, unknown>;
     seconds: number;
   };
   history: Trial[];
   manifest: RunManifest;
 }
 
-/** SHA-256 of predicted labels, one byte each. */
-export function predictionsHash(predictions: ArrayLike<number>): string {
-  return createHash("sha256").update(Uint8Array.from(predictions)).digest("hex");
+/** The config with what the environment decided written in, as the manifest records it. */
+export function resolveExperimentConfig(
+  config: ExperimentConfig,
+): ExperimentConfig & { profile: "quick" | "full" } {
+  return { ...config, profile: config.profile ?? (workshopSettings().quick ? "quick" : "full") };
 }
 
 /**
- * Runs `config` and writes `report.json` and `model_quantized.onnx` to its output folder.
+ * Runs `config` — its technique (default quantization, tuned) on its model — scores the result
+ * against FP32 on the config's dataset, and writes `report.json` (figures, technique details,
+ * tuning history, manifest) and the resulting model (`model_quantized.onnx` for quantization,
+ * QAT and weight-only, else `model.onnx`) to its output folder, swapped in whole.
  *
  * @example
  * ```ts ignore
- * const { report } = await runExperiment(parseExperimentConfig(await Deno.readTextFile("data/recipes/tune_bayesian_twin.yaml")));
+ * const text = await Deno.readTextFile("data/recipes/02_prune_unstructured.yaml");
+ * const { report } = await runExperiment(parseExperimentConfig(text));
+ * console.log(report.result.best.accuracy, report.result.details);
  * ```
  */
 export async function runExperiment(
-  config: ExperimentConfig,
+  input: ExperimentConfig,
   options: RunExperimentOptions = {},
-): Promise<{ report: ExperimentReport; tuning: TuneResult; dir: string }> {
+): Promise<{ report: ExperimentReport; tuning?: TuneResult; dir: string }> {
+  const started = performance.now();
+  const config = resolveExperimentConfig(input);
+  const dir = await checkOutputDir(options.outDir ?? config.output);
   const settings = options.settings ?? hubSettings();
   const loaders = workshopLoaders(options.loaders);
   const common = { revision: config.model.revision, settings, progress: options.progress };
@@ -84,8 +114,8 @@ export async function runExperiment(
     ...common,
     export: twin ? "always" : "auto",
   });
-  const fp32 = await loaders.readModel(classifier.path);
-  const model = twin ? outlierTwinModel(fp32, classifier.config, twin) : fp32;
+  const loaded = await loaders.readModel(classifier.path);
+  const fp32 = twin ? outlierTwinModel(loaded, classifier.config, twin) : loaded;
   const data = { modelId: config.model.id, ...common };
   const evaluation = await loaders.prepareMrpc(config.dataset.split, {
     ...data,
@@ -99,77 +129,102 @@ export async function runExperiment(
     limit: config.calibration.samples,
   });
   const session = config.threads ? { intraOpThreads: config.threads } : undefined;
-  const tuning = await tune({
-    model,
-    approach: config.approach,
+  const output = await TECHNIQUE_STEPS[config.technique]({
+    config,
+    classifier,
+    fp32,
+    evaluation: evaluation.batches,
     calibration: calibration.batches,
-    sensitivity: { batches: calibration.batches.slice(0, 4) },
-    evaluate: classifierEvaluator({ batches: evaluation.batches, session }),
-    criterion: config.criterion.relative !== undefined
-      ? { relative: config.criterion.relative }
-      : { absolute: config.criterion.absolute! },
-    strategy: config.strategy,
-    objective: config.objective,
-    maxTrials: config.budget.max_trials,
-    timeBudgetSeconds: config.budget.time_seconds,
-    seed: config.seed,
-    latency: config.latency ? {} : false,
+    settings,
     session,
-    cache: config.cache,
     progress: options.progress,
   });
-  const bytes = encodeModel(tuning.model);
-  const s = await createSession(bytes, session ?? {});
-  let predictions: Int32Array;
-  try {
-    predictions = (await evaluateClassifier(s, evaluation.batches, { progress: false }))
-      .predictions;
-  } finally {
-    await s.session.release();
-  }
-  const dir = resolve(options.outDir ?? config.output);
-  const first = tuning.history.find((t) => t.met);
+  const figures = await scoreAgainstFp32({
+    fp32,
+    model: output.model,
+    batches: evaluation.batches,
+    session,
+    latency: config.latency && !output.tuning,
+  });
+  const tuning = output.tuning;
+  const criterion = config.criterion.relative !== undefined
+    ? { relative: config.criterion.relative }
+    : { absolute: config.criterion.absolute! };
+  const baseline: RunFigures = tuning
+    ? {
+      accuracy: tuning.baseline.accuracy,
+      f1: tuning.baseline.f1,
+      latencyMs: tuning.baseline.latencyMs,
+      sizeBytes: tuning.baseline.sizeBytes,
+    }
+    : figures.baseline;
+  const met = tuning
+    ? tuning.met
+    : meetsCriterion(figures.result.accuracy, baseline.accuracy, criterion);
+  const first = tuning?.history.find((t) => t.met);
   const report: ExperimentReport = {
     task: "run",
     name: config.name,
     result: {
-      met: tuning.met,
-      message: tuning.message,
-      strategy: tuning.strategy,
-      baseline: {
-        accuracy: tuning.baseline.accuracy,
-        f1: tuning.baseline.f1,
-        latencyMs: tuning.baseline.latencyMs,
-        sizeBytes: tuning.baseline.sizeBytes,
-      },
+      technique: config.technique,
+      met,
+      message: tuning?.message ??
+        `${config.technique}: accuracy ${figures.result.accuracy.toFixed(4)} against FP32 ` +
+          `${baseline.accuracy.toFixed(4)} (${describeCriterion(criterion)}): ` +
+          (met ? "meets the criterion" : "does not meet the criterion"),
+      baseline,
       best: {
-        index: tuning.best.index,
-        accuracy: tuning.best.accuracy,
-        f1: tuning.best.f1,
-        latencyMs: tuning.best.latencyMs,
-        sizeBytes: tuning.best.sizeBytes,
-        fallback: tuning.best.config.fallback,
-        recipe: { ...tuning.best.config.recipe },
+        ...figures.result,
+        ...(tuning
+          ? {
+            accuracy: tuning.best.accuracy,
+            f1: tuning.best.f1,
+            latencyMs: tuning.best.latencyMs,
+            sizeBytes: tuning.best.sizeBytes,
+            index: tuning.best.index,
+            fallback: tuning.best.config.fallback,
+            recipe: { ...tuning.best.config.recipe },
+          }
+          : {}),
       },
-      trials: tuning.history.length,
-      trialsToSuccess: first ? first.index + 1 : undefined,
-      predictionsSha256: predictionsHash(predictions),
-      seconds: tuning.seconds,
+      model: output.file,
+      ...(tuning
+        ? {
+          strategy: tuning.strategy,
+          trials: tuning.history.length,
+          trialsToSuccess: first ? first.index + 1 : undefined,
+        }
+        : {}),
+      predictionsSha256: figures.predictionsSha256,
+      details: output.details,
+      seconds: 0,
     },
-    history: [...tuning.history],
+    history: tuning ? [...tuning.history] : [],
     manifest: await workshopManifest({
       task: "run",
       config: config as unknown as Record<string, unknown>,
-      seeds: { strategy: config.seed, ...(twin ? { outlierTwin: twin.seed } : {}) },
+      seeds: {
+        [tuning ? "strategy" : "run"]: config.seed,
+        ...(twin ? { outlierTwin: twin.seed } : {}),
+      },
       modelId: config.model.id,
       revision: config.model.revision,
       modelPath: classifier.path,
-      splits: [config.dataset.split, "train"],
+      splits: [
+        ...new Set<MrpcSplit>([
+          config.dataset.split,
+          "train",
+          ...(TRAINING_TECHNIQUES.includes(config.technique) ? ["validation" as const] : []),
+        ]),
+      ],
       settings,
       threads: { intraOp: config.threads },
     }),
   };
-  await writeFileAtomic(join(dir, "model_quantized.onnx"), bytes);
-  await writeFileAtomic(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
+  report.result.seconds = (performance.now() - started) / 1000;
+  await writeDirAtomic(dir, async (tmp) => {
+    await writeFileAtomic(join(tmp, output.file), figures.bytes);
+    await writeFileAtomic(join(tmp, "report.json"), JSON.stringify(report, null, 2) + "\n");
+  });
   return { report, tuning, dir };
 }
