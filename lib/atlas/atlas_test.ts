@@ -110,3 +110,34 @@ Deno.test("atlas: a variant without a matching tensor is refused with the rule i
     /matches the FP32 model by name/,
   );
 });
+
+Deno.test("atlas: masked attention scores (FP32's lowest value) count as saturated in FP16 and BF16, not as an error of 10³⁸", async () => {
+  const fp32 = buildDistilBertGraph(CONFIG, randomDistilBertWeights(CONFIG, { seed: 3 }));
+  // Pad the last 8 tokens of every other row: their attention scores are masked.
+  const padded = batches.slice(0, 2).map((b) => ({
+    ...b,
+    attentionMask: b.attentionMask.map((m, i) =>
+      Math.floor(i / b.seqLen) % 2 === 1 && i % b.seqLen >= b.seqLen - 8 ? 0n : m
+    ),
+  }));
+  for (const target of ["fp16", "bf16"] as const) {
+    const atlas = await errorAtlas({
+      fp32,
+      variant: convertToMixedPrecision(fp32, { target, onWarning: () => {} }).model,
+      inputs: padded,
+      select: "all",
+    });
+    const masked = atlas.entries.filter((e) => e.opType === "Where");
+    assert.equal(masked.length, CONFIG.nLayers);
+    for (const e of masked) {
+      // 2 padded rows × heads × 24 queries × 8 masked keys, in each of the 2 batches
+      assert.equal(e.saturated, 2 * 2 * CONFIG.nHeads * 24 * 8, `${target} ${e.label}`);
+      assert.ok(e.local > 40 && e.propagated > 35, `${target} ${e.label}: ${e.local} dB`);
+    }
+    assert.ok(atlas.entries.filter((e) => e.opType !== "Where").every((e) => e.saturated === 0));
+    assert.equal(
+      atlas.toJSON().entries.find((e) => e.opType === "Where")!.saturated,
+      masked[0].saturated,
+    );
+  }
+});

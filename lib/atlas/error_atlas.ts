@@ -11,6 +11,7 @@ import type * as ort from "onnxruntime-node";
 import { DataType, encodeModel, type Model } from "../onnx/mod.ts";
 import { createSession, type ModelSession, type SessionOptions } from "../runtime/mod.ts";
 import { calibrationFeeds, type CalibrationInput } from "../quant/mod.ts";
+import { BF16_MAX, FP16_MAX } from "../mixed/mod.ts";
 import { JUPYTER_DISPLAY, type MimeBundle, type Table } from "../display/mod.ts";
 import { SqnrAccumulator } from "./sqnr.ts";
 import { type MatchedTensor, matchTensors, type MatchTensorsOptions } from "./tensor_match.ts";
@@ -49,6 +50,12 @@ export interface AtlasEntry extends MatchedTensor {
   weightSqnr?: number;
   /** Largest |FP32 − variant| in the whole variant. */
   maxAbsError: number;
+  /**
+   * Values beyond the variant's FP16/BF16 range that it holds saturated (its extreme of the same
+   * sign, or ±Infinity), left out of the SQNRs — e.g. masked attention scores, float32's lowest
+   * value in FP32; counted in the whole variant's run.
+   */
+  saturated: number;
 }
 
 /** An atlas as plain data (JSON): what reports and figures read. dB values are null when exact. */
@@ -67,6 +74,8 @@ export interface AtlasSummary {
     propagated: number | null;
     weight: number | null;
     compressedNode?: string;
+    /** Saturated values left out (only when there were any). */
+    saturated?: number;
   }[];
 }
 
@@ -159,8 +168,9 @@ export async function errorAtlas(options: ErrorAtlasOptions): Promise<ErrorAtlas
       const alone = await cut!.session.session.run(cutFeeds);
       for (const t of kept) {
         const x = value(reference, t.name, fp32Probe.outputs);
-        propagated.get(t.name)!.add(x, value(whole, t.name, variantProbe.outputs), t.name);
-        local.get(t.name)!.add(x, value(alone, t.name, cut!.outputs), t.name);
+        const range = { range: FORMAT_RANGE.get(t.variantType) };
+        propagated.get(t.name)!.add(x, value(whole, t.name, variantProbe.outputs), t.name, range);
+        local.get(t.name)!.add(x, value(alone, t.name, cut!.outputs), t.name, range);
       }
       rows += Number(Object.values(reference)[0].dims[0] ?? 1);
     }
@@ -176,6 +186,7 @@ export async function errorAtlas(options: ErrorAtlasOptions): Promise<ErrorAtlas
       local: local.get(t.name)!.db,
       propagated: propagated.get(t.name)!.db,
       maxAbsError: propagated.get(t.name)!.maxAbsError,
+      saturated: propagated.get(t.name)!.saturated,
       ...(t.weight && weights.has(t.weight) ? { weightSqnr: weights.get(t.weight) } : {}),
     }));
     return new ErrorAtlas({ ...options, inputs }, entries, rows);
@@ -262,6 +273,7 @@ export class ErrorAtlas {
         propagated: finite(e.propagated),
         weight: e.weightSqnr === undefined ? null : finite(e.weightSqnr),
         ...(e.compressedNode ? { compressedNode: e.compressedNode } : {}),
+        ...(e.saturated > 0 ? { saturated: e.saturated } : {}),
       })),
     };
   }
@@ -309,6 +321,12 @@ export class AtlasRerun {
       [JUPYTER_DISPLAY]();
   }
 }
+
+/** The largest finite value of each 16-bit float type a variant's tensor can have. */
+const FORMAT_RANGE = new Map<number, number>([
+  [DataType.FLOAT16, FP16_MAX],
+  [DataType.BFLOAT16, BF16_MAX],
+]);
 
 function finite(db: number): number | null {
   return Number.isFinite(db) ? db : null;

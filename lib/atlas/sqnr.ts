@@ -31,6 +31,18 @@ export function sqnr(reference: ArrayLike<number>, approx: ArrayLike<number>): n
   return acc.db;
 }
 
+/** Options of {@link SqnrAccumulator.add}. */
+export interface SqnrAddOptions {
+  /**
+   * The largest finite value of the approximation's format (65504 for FP16): a reference value
+   * beyond it that the approximation holds as its own extreme of the same sign (saturated, or
+   * ±Infinity) is left out and counted in `saturated` — a sentinel such as a masked attention
+   * score (float32's lowest value) is kept as "as negative as the format goes", not as an error
+   * of 10³⁸. Default: none, every element counts.
+   */
+  range?: number;
+}
+
 /**
  * Sums `Σx²` and `Σ(x − x̂)²` over any number of chunks (batches), so the SQNR of a tensor over a
  * whole data set is exact however it was split.
@@ -55,21 +67,49 @@ export class SqnrAccumulator {
   elements = 0;
   /** Largest `|x − x̂|` seen. */
   maxAbsError = 0;
+  /** Elements left out as saturated (see {@link SqnrAddOptions.range}). */
+  saturated = 0;
 
-  /** Adds one chunk; `reference` and `approx` must have the same length. */
-  add(reference: ArrayLike<number>, approx: ArrayLike<number>, name = "tensor"): void {
+  /**
+   * Adds one chunk; `reference` and `approx` must have the same length.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SqnrAccumulator } from "./sqnr.ts";
+   * // A masked attention score: FP32's lowest value, FP16's −65504 (saturated) or BF16's −∞.
+   * const acc = new SqnrAccumulator();
+   * acc.add([3, -3.4e38, 4], [3, -65504, 4.5], "scores", { range: 65504 });
+   * acc.add([-3.4e38], [-Infinity], "scores", { range: 65504 });
+   * assert.equal(acc.db, 20); // 25 / 0.25, on the representable values
+   * assert.deepEqual([acc.elements, acc.saturated], [2, 2]);
+   * ```
+   */
+  add(
+    reference: ArrayLike<number>,
+    approx: ArrayLike<number>,
+    name = "tensor",
+    options: SqnrAddOptions = {},
+  ): void {
     if (reference.length !== approx.length) {
       throw new SqnrError(
         `${name}: the reference has ${reference.length} elements and the approximation ` +
           `${approx.length}; compare tensors of the same shape.`,
       );
     }
+    const range = options.range ?? Infinity;
     let signal = 0;
     let noise = 0;
     let worst = this.maxAbsError;
+    let saturated = 0;
     for (let i = 0; i < reference.length; i++) {
       const x = reference[i];
-      const e = x - approx[i];
+      const y = approx[i];
+      if (Math.abs(x) > range && Math.abs(y) >= range && Math.sign(x) === Math.sign(y)) {
+        saturated++;
+        continue;
+      }
+      const e = x - y;
       signal += x * x;
       noise += e * e;
       const a = Math.abs(e);
@@ -77,7 +117,8 @@ export class SqnrAccumulator {
     }
     this.signal += signal;
     this.noise += noise;
-    this.elements += reference.length;
+    this.elements += reference.length - saturated;
+    this.saturated += saturated;
     this.maxAbsError = worst;
   }
 

@@ -23,3 +23,8 @@ export * from "./fusion_order.ts";
 export * from "./amp_categories.ts";
 export * from "./distillation_temperature.ts";
 export * from "./qat_learning_rate.ts";
+export * from "./fp16_speedup.ts";
+export * from "./fp16_size.ts";
+export * from "./weight_grid.ts";
+export * from "./fake_quant_granularity.ts";
+export * from "./fake_quant_reduce_range.ts";
