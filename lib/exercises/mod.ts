@@ -23,3 +23,6 @@ export * from "./fusion_order.ts";
 export * from "./amp_categories.ts";
 export * from "./distillation_temperature.ts";
 export * from "./qat_learning_rate.ts";
+export * from "./student_initialisation.ts";
+export * from "./fusion_equivalence.ts";
+export * from "./fusion_baseline.ts";
