@@ -36,6 +36,7 @@ Deno.test("04: a fusion measured against ORT with its optimizer off is not fixed
   ) {
     const check = checkFusionBaseline({ rows, baseline });
     assert.equal(check.passed, fixed, `${baseline}: ${check.message}`);
+    assert.match(check.message, /ort-all \(ORT's own optimizer at its best\)/);
   }
   assert.throws(() => checkFusionBaseline({ rows, baseline: "ort-extended" }), /ort-extended/);
 });
