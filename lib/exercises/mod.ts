@@ -26,3 +26,4 @@ export * from "./qat_learning_rate.ts";
 export * from "./student_initialisation.ts";
 export * from "./fusion_equivalence.ts";
 export * from "./fusion_baseline.ts";
+export * from "./student_size.ts";
