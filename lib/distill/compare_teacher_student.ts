@@ -13,7 +13,7 @@ import type { MeasureOptions } from "../bench/mod.ts";
 import { JUPYTER_DISPLAY, type MimeBundle } from "../display/html.ts";
 import { Figure } from "../display/figure.ts";
 import { Table } from "../display/table.ts";
-import type { LabelledBatch } from "../eval/mod.ts";
+import type { EvaluationResult, LabelledBatch } from "../eval/mod.ts";
 import type { ProgressOption } from "../progress/mod.ts";
 import type { VariantResult } from "../report/mod.ts";
 import type { SessionOptions } from "../runtime/mod.ts";
@@ -54,13 +54,20 @@ export interface CompareOptions {
 export class DistillComparison {
   readonly teacher: VariantResult & { parameters?: number };
   readonly student: VariantResult & { parameters?: number };
+  /**
+   * The evaluations behind the numbers (logits and predictions in dataset order), for flips and
+   * margins (`compareVariants`); absent when built from stored results.
+   */
+  readonly evaluations?: { teacher: EvaluationResult; student: EvaluationResult };
 
   constructor(
     teacher: VariantResult & { parameters?: number },
     student: VariantResult & { parameters?: number },
+    evaluations?: { teacher: EvaluationResult; student: EvaluationResult },
   ) {
     this.teacher = teacher;
     this.student = student;
+    if (evaluations) this.evaluations = evaluations;
   }
 
   /** `1 − size_s / size_t`. */
@@ -204,5 +211,6 @@ export async function compareTeacherStudent(options: CompareOptions): Promise<Di
   return new DistillComparison(
     { ...teacher.result, parameters: options.teacher.parameters },
     { ...student.result, parameters: options.student.parameters },
+    { teacher: teacher.evaluation, student: student.evaluation },
   );
 }

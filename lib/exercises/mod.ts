@@ -28,3 +28,7 @@ export * from "./fp16_size.ts";
 export * from "./weight_grid.ts";
 export * from "./fake_quant_granularity.ts";
 export * from "./fake_quant_reduce_range.ts";
+export * from "./student_initialisation.ts";
+export * from "./fusion_equivalence.ts";
+export * from "./fusion_baseline.ts";
+export * from "./student_size.ts";
