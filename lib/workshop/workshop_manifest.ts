@@ -17,15 +17,27 @@ export interface WorkshopManifestOptions {
   seeds?: Record<string, number>;
   modelId: string;
   revision?: string;
-  /** The ONNX file the task ran. */
-  modelPath: string;
+  /** The ONNX file the task ran (leave out when the task read only the repo's files). */
+  modelPath?: string;
+  /**
+   * The model repo's files hashed beside it, when the repo has them (default: `config.json`,
+   * `tokenizer.json`, `vocab.txt`, `model.safetensors`; a task that trained from
+   * `pytorch_model.bin` names that instead).
+   */
+  modelFiles?: readonly string[];
   /** MRPC splits read (their parquet files are hashed). */
   splits: readonly MrpcSplit[];
   settings?: HubSettings;
-  threads?: { intraOp?: number };
+  threads?: { intraOp?: number; train?: number };
 }
 
-const MODEL_FILES = ["config.json", "tokenizer.json", "vocab.txt", "model.safetensors"];
+/** The model repo's files a manifest hashes by default. */
+export const MANIFEST_MODEL_FILES: readonly string[] = [
+  "config.json",
+  "tokenizer.json",
+  "vocab.txt",
+  "model.safetensors",
+];
 
 /**
  * The manifest of a workshop task, hashing its model and data files.
@@ -42,9 +54,9 @@ export async function workshopManifest(options: WorkshopManifestOptions): Promis
     settings: options.settings,
     progress: false,
   });
-  const inputs = [options.modelPath];
-  for (const file of MODEL_FILES) {
-    if (basename(options.modelPath) === file) continue;
+  const inputs = options.modelPath ? [options.modelPath] : [];
+  for (const file of options.modelFiles ?? MANIFEST_MODEL_FILES) {
+    if (options.modelPath && basename(options.modelPath) === file) continue;
     try {
       if (await model.has(file)) inputs.push(await model.path(file));
     } catch {
