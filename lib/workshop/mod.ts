@@ -11,6 +11,7 @@ export * from "./demo.ts";
 export * from "./fp32_bench.ts";
 export * from "./hub_layout.ts";
 export * from "./quantize_workshop_model.ts";
+export * from "./quantize_report.ts";
 export * from "./prefetch.ts";
 export * from "./export_dtypes.ts";
 export * from "./workshop_manifest.ts";
