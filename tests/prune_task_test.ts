@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { startHubServer } from "./support/hub_server.ts";
 import { mirrorRepoDir, STANDINS } from "./support/mirror.ts";
 import { runTask } from "./support/run_task.ts";
+import { CHROMIUM, extendedStep } from "./support/extended.ts";
+import { renderPage } from "./support/chromium.ts";
 import { findLinears, readModel, tensorToFloat32 } from "../lib/onnx/mod.ts";
 import { sha256File } from "../lib/report/mod.ts";
 
@@ -105,7 +107,7 @@ for (const { why, args, message } of REFUSED) {
   });
 }
 
-Deno.test("deno task prune: 50% unstructured magnitude writes hub layout and report.json", async () => {
+Deno.test("deno task prune: 50% unstructured magnitude writes hub layout and report.json", async (t) => {
   const out = join(await Deno.makeTempDir(), "pruned");
   const result = await prune(["--sparsity", "0.5", "--finetune-epochs", "0", "--out", out]);
   assert.equal(result.code, 0, result.stderr);
@@ -156,6 +158,12 @@ Deno.test("deno task prune: 50% unstructured magnitude writes hub layout and rep
     assert.match(html, new RegExp(`<section id="${id}">`), id);
   }
   assert.match(html, /Run manifest/);
+  await extendedStep(t, "report.html draws every chart offline", CHROMIUM, async () => {
+    const page = await renderPage(join(out, "report.html"));
+    assert.deepEqual(page.errors, []);
+    // Summary, agreement, margin shift.
+    assert.deepEqual([page.renderedPlots, page.plotDivs], [3, 3]);
+  });
   Deno.removeSync(out, { recursive: true });
 });
 

@@ -3,6 +3,8 @@ import { dirname, join } from "node:path";
 import { AutoModelForSequenceClassification, AutoTokenizer } from "@huggingface/transformers";
 import { pairBatch, referencePairs, STANDINS } from "./support/mirror.ts";
 import { runTask } from "./support/run_task.ts";
+import { CHROMIUM, extendedStep } from "./support/extended.ts";
+import { renderPage } from "./support/chromium.ts";
 import { runTaskWithOut, withLocalTransformersJs } from "./support/task_output.ts";
 import { batchFeeds, createSession } from "../lib/runtime/mod.ts";
 
@@ -75,7 +77,7 @@ async function touchOnnx(path: string): Promise<void> {
   await Deno.writeFile(real, new Uint8Array([...bytes, 0xa0, 0x06, 0x01]));
 }
 
-Deno.test("deno task quantize writes report.json with a manifest and report.html; deno task reproduce re-runs it", async () => {
+Deno.test("deno task quantize writes report.json with a manifest and report.html; deno task reproduce re-runs it", async (t) => {
   const { code, stderr, out, cache } = await runTaskWithOut("quantize", {
     args: ["--model", STANDINS.mini, "--approach", "static", "--samples", "16"],
     folder: "mini-report",
@@ -123,7 +125,13 @@ Deno.test("deno task quantize writes report.json with a manifest and report.html
       assert.match(html, new RegExp(`<section id="${id}">`), id);
     }
     assert.match(html, /Run manifest/);
-    assert.ok(html.includes(report.quantize.modelSha256) || html.includes(inputs[0][1]));
+    assert.ok(html.includes(inputs[0][1]), "the page lists the input hashes");
+    await extendedStep(t, "report.html draws every chart offline", CHROMIUM, async () => {
+      const page = await renderPage(join(out, "report.html"));
+      assert.deepEqual(page.errors, []);
+      // Summary, agreement, margin shift.
+      assert.deepEqual([page.renderedPlots, page.plotDivs], [3, 3]);
+    });
 
     // Offline, from the cache alone: the same figures (latency is timed on a shared machine).
     const args = [path, "--latency-tolerance", "20"];

@@ -102,6 +102,8 @@ export interface PruneRunConfig {
   /** The training profile (`quick` with `WORKSHOP_QUICK=1`). */
   profile: string;
   criterion: string;
+  /** What was pruned, resolved from pattern, sparsity, ffn and heads (for the reader). */
+  targets: PruneTarget[];
   pattern?: string;
   sparsity?: number;
   ffn?: number;
@@ -336,6 +338,7 @@ export async function pruneWorkshopModel(
       revision: options.revision,
       profile: data.profile.name,
       criterion: prune.criterion as string,
+      targets,
       pattern: options.pattern,
       sparsity: options.sparsity,
       ffn: options.ffn,

@@ -177,6 +177,8 @@ export function comparePruneReports(
     same("overall sparsity", then.sparsity.overall, now.sparsity.overall),
     same("train updates", then.train.updates, now.train.updates),
     same("pruned model sha256", then.modelSha256, now.modelSha256),
+    // Fine-tuning is bit-identical run to run with the same engine threads (not across counts).
+    same("training threads", then.manifest?.threads.train, now.manifest?.threads.train),
   ];
 }
 
