@@ -19,3 +19,4 @@ export * from "./strategy_comparison.ts";
 export * from "./tune_bench.ts";
 export * from "./experiment/mod.ts";
 export * from "./prune_workshop_model.ts";
+export * from "./prune_report.ts";
