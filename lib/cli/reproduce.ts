@@ -1,7 +1,7 @@
 /**
- * `deno task reproduce REPORT.json [--latency-tolerance 0.5]`: re-runs the run or demo that wrote the report (from its
- * manifest) and prints each figure then and now with its tolerance; exits with status 1 when an
- * input's hash or a figure differs.
+ * `deno task reproduce REPORT.json [--latency-tolerance 0.5]`: re-runs the run, demo, quantize or
+ * prune task that wrote the report (from its manifest) and prints each figure then and now with
+ * its tolerance; exits with status 1 when an input's hash or a figure differs.
  *
  * @module
  */
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   if (values.help || positionals.length !== 1) {
     console.log(
       "deno task reproduce REPORT.json [--latency-tolerance 0.5]\n" +
-        "Re-runs the report's task and compares every figure; exit status 1 on a difference.\n" +
+        "Re-runs the report's task (run, demo, quantize, prune) and compares every figure;\n" +
+        "exit status 1 on a difference.\n" +
         "Latency passes within ±tolerance (relative; raise it on a shared machine).",
     );
     if (!values.help) Deno.exit(2);

@@ -335,7 +335,7 @@ export async function pruneWorkshopModel(
     const seed = options.seed ?? 0;
     const config: PruneRunConfig = {
       modelId: data.modelId,
-      revision: options.revision,
+      revision: options.revision ?? data.revision,
       profile: data.profile.name,
       criterion: prune.criterion as string,
       targets,

@@ -236,7 +236,7 @@ export async function quantizeWorkshopModel(
   const seconds = (performance.now() - started) / 1000;
   const config: QuantizeRunConfig = {
     modelId: workshop.modelId,
-    revision: options.revision,
+    revision: options.revision ?? fp32.revision,
     approach: options.approach,
     method: options.approach === "static" ? options.method ?? "minmax" : undefined,
     calibrationSamples: calibrates ? samples : undefined,
