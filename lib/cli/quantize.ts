@@ -115,7 +115,7 @@ if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void | number> {
   const { values } = parseFlags(Deno.args);
-  await importModules(values.import);
+  const imports = await importModules(values.import);
   if (values.help) {
     console.log(quantizeUsage());
     return;
@@ -136,6 +136,7 @@ async function main(): Promise<void | number> {
     calibrationSamples: samples,
     outDir: values.out,
     report: true,
+    imports,
     quant: {
       format: oneOf<QuantFormat>("format", values.format, ["qdq", "qoperator"]),
       excludeNodes: values.exclude?.split(",").map((s) => s.trim()).filter(Boolean),

@@ -50,6 +50,8 @@ export interface QuantizeRunConfig {
   /** MRPC train pairs calibrated on (static) or used by the tuner's sensitivity (tuned). */
   calibrationSamples?: number;
   quick: boolean;
+  /** Modules loaded before the run (`--import`, absolute), loaded again by reproduce. */
+  imports?: string[];
   quant: StaticQuantOptions;
   /** The tuner's settings, or false when the default configuration was taken. */
   tune: false | {

@@ -80,6 +80,11 @@ export interface QuantizeWorkshopOptions {
    * manifest) and `report.html` into the folder, as `deno task quantize` does (default false).
    */
   report?: boolean;
+  /**
+   * Modules loaded before the run (`deno task quantize --import`), recorded in the report's
+   * manifest so `deno task reproduce` loads them again (e.g. one that registers a strategy).
+   */
+  imports?: readonly string[];
 }
 
 /** How the workshop runs the tuner. */
@@ -241,6 +246,7 @@ export async function quantizeWorkshopModel(
     method: options.approach === "static" ? options.method ?? "minmax" : undefined,
     calibrationSamples: calibrates ? samples : undefined,
     quick: workshop.quick,
+    ...(options.imports?.length ? { imports: [...options.imports] } : {}),
     quant: options.quant ?? {},
     tune: tuneConfig ?? false,
   };
@@ -319,6 +325,7 @@ export async function quantizeFromConfig(
     method: config.method,
     calibrationSamples: config.calibrationSamples,
     quick: config.quick,
+    imports: config.imports,
     quant: config.quant,
     tune: config.tune || undefined,
     outDir: options.outDir,

@@ -215,6 +215,7 @@ const defaultRerun: Rerun = async (report, outDir) => {
   }
   if (manifest.task === "quantize") {
     const config = manifest.config as unknown as QuantizeRunConfig;
+    for (const url of config.imports ?? []) await import(url);
     return (await quantizeFromConfig(config, { outDir })).reportJson;
   }
   if (manifest.task === "prune") {
