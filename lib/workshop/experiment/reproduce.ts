@@ -277,7 +277,11 @@ function compareReports(
 const defaultRerun: Rerun = async (report, outDir) => {
   const manifest = report.manifest as RunManifest;
   if (manifest.task === "run") {
-    return (await runExperiment(manifest.config as unknown as ExperimentConfig, { outDir })).report;
+    return (await runExperiment(manifest.config as unknown as ExperimentConfig, {
+      outDir,
+      page: false,
+    }))
+      .report;
   }
   if (manifest.task === "demo") {
     const c = manifest.config as { modelId?: string; revision?: string; quick?: boolean };
