@@ -23,3 +23,8 @@ export * from "./fusion_order.ts";
 export * from "./amp_categories.ts";
 export * from "./distillation_temperature.ts";
 export * from "./qat_learning_rate.ts";
+export * from "./criterion_resolution.ts";
+export * from "./exhaustive_budget.ts";
+export * from "./tuning_objective.ts";
+export * from "./block_size.ts";
+export * from "./smoothed_ranges.ts";
