@@ -56,13 +56,15 @@ export function checkBlockSize(options: BlockSizeOptions): ExerciseCheck {
   const chosen = errorOf(options.blockSize);
   const bound = errorOf(limit);
   const perWeight = (block: number) => (bits + 32 / block).toFixed(3);
+  const passed = chosen <= bound * (1 + 1e-9);
+  const trade = passed ? "." : `: ${(100 * (chosen / bound - 1)).toFixed(1)}% more error to ` +
+    `save ${(32 / limit - 32 / options.blockSize).toFixed(3)} bits per weight.`;
   return new ExerciseCheck(
     BLOCK_SIZE_EXERCISE,
-    chosen <= bound * (1 + 1e-9),
+    passed,
     `block ${options.blockSize}: ${perWeight(options.blockSize)} bits per weight, relative RMS ` +
       `error ${chosen.toFixed(4)}; block ${limit}: ${perWeight(limit)} bits, error ` +
-      `${bound.toFixed(4)} (${(100 * (chosen / bound - 1)).toFixed(1)}% error for ` +
-      `${(32 / limit - 32 / options.blockSize).toFixed(3)} bits per weight saved).`,
+      `${bound.toFixed(4)}${trade}`,
     `one scale per ${options.blockSize} weights is set by the largest of them: take a block of ` +
       `${limit} or less (transformers.js's q4 uses 32); beyond it the scales cost little ` +
       "anyway, 32 bits per block.",
