@@ -51,7 +51,7 @@ export function checkExhaustiveBudget(options: ExhaustiveBudgetOptions): Exercis
     EXHAUSTIVE_BUDGET_EXERCISE,
     options.budget >= size,
     `the space has ${size} candidates (${recipes} recipe(s) × ${size / recipes} sets of ` +
-      `fallback blocks of ${options.blocks.length}); a budget of ${options.budget} tries ` +
+      `the ${options.blocks.length} blocks left in FP32); a budget of ${options.budget} tries ` +
       `${covered} (${(100 * covered / size).toFixed(1)}%)` +
       (options.budget <= firstFallback ? ", none with a block left in FP32." : ".") + cost,
     "exhaustive is for small spaces: narrow the recipe space to the values you care about " +

@@ -45,8 +45,10 @@ export function checkFastestPassing(options: FastestPassingOptions): ExerciseChe
   const seen = passing.length === 0
     ? `none of the ${options.history.length} trials shown met the criterion.`
     : `of ${options.history.length} trials, ${passing.length} met the criterion; ` +
-      `"${objective}" delivers ${ms(delivered)}, the fastest passing is ${ms(fastest)}, the ` +
-      `first ${ms(first)}.`;
+      `"${objective}" delivers ${ms(delivered)}, the fastest passing is ${ms(fastest)}` +
+      (first === fastest
+        ? " — also the first to pass on this run, by luck, not by the objective."
+        : `, the first ${ms(first)}.`);
   return new ExerciseCheck(
     TUNING_OBJECTIVE_EXERCISE,
     continuesAfterMet(objective) && objective !== "size",

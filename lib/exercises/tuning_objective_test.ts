@@ -46,6 +46,13 @@ Deno.test("07: the size objective searches on but delivers the smallest, not the
   assert.match(check.message, /"size" delivers trial 1 \(4\.50 ms\)/);
 });
 
+Deno.test("07: when the first passing trial is also the fastest, the message says it is luck", () => {
+  const lucky = [trial(0, true, 2.5, 12e6), trial(1, true, 3.0, 12e6)];
+  const check = checkFastestPassing({ objective: "accuracy", history: lucky });
+  assert.equal(check.passed, false);
+  assert.match(check.message, /trial 0 \(2\.50 ms\) — also the first to pass on this run, by luck/);
+});
+
 Deno.test("07: a history without a passing trial still judges the objective", () => {
   const failing = history.map((t) => ({ ...t, met: false }));
   assert.equal(checkFastestPassing({ objective: "accuracy", history: failing }).passed, false);
