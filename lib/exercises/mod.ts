@@ -32,3 +32,8 @@ export * from "./fusion_baseline.ts";
 export * from "./student_size.ts";
 export * from "./sparsity_speedup.ts";
 export * from "./pruning_criterion.ts";
+export * from "./criterion_resolution.ts";
+export * from "./exhaustive_budget.ts";
+export * from "./tuning_objective.ts";
+export * from "./block_size.ts";
+export * from "./smoothed_ranges.ts";
