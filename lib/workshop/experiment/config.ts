@@ -9,6 +9,7 @@
  */
 
 import { isMap, isScalar, LineCounter, parseDocument, type YAMLMap } from "yaml";
+import { OUTLIER_TWIN_DEFAULTS } from "../../model/mod.ts";
 
 /** A field of the schema. */
 export interface FieldSchema {
@@ -41,9 +42,24 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
         type: "object",
         description: "tune its function-preserving outlier twin instead (lib/model)",
         fields: {
-          factor: { type: "number", above: 0, default: 1000, description: "outlier scale" },
-          channels: { type: "integer", min: 1, default: 4, description: "scaled channels" },
-          seed: { type: "integer", min: 0, default: 0, description: "channel choice" },
+          factor: {
+            type: "number",
+            above: 0,
+            default: OUTLIER_TWIN_DEFAULTS.factor,
+            description: "outlier scale",
+          },
+          channels: {
+            type: "integer",
+            min: 1,
+            default: OUTLIER_TWIN_DEFAULTS.channels,
+            description: "scaled channels",
+          },
+          seed: {
+            type: "integer",
+            min: 0,
+            default: OUTLIER_TWIN_DEFAULTS.seed,
+            description: "channel choice",
+          },
         },
       },
     },
