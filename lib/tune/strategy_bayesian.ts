@@ -13,13 +13,15 @@
  *   with only that op quantized — no trials spent) predicts how much of the default's lost quality
  *   a fallback set gives back: the default's quality plus (1 − it) × the share of the logarithm
  *   of the predicted error (the sum of the sensitivities of the ops still quantized) that the set
- *   removes. Logarithm, because errors span orders of magnitude: while one op with an outlier input
- *   stays quantized the model stays broken, and a sum-share prior promised a gain for each single
- *   consumer given back that the trials then refuted (on the outlier twin the process wandered:
- *   19 trials for seed 1 against 8 for seed 0). A Gaussian process (Matérn 5/2, `gaussian_process.ts`, length scale by marginal
- *   likelihood on a grid in units of one changed coordinate) models what the trials say beyond
- *   that prior; a recipe that repairs the model, or an op the sensitivity under- or over-rates, is
- *   learned from the residuals.
+ *   removes, down to {@link BAYESIAN_REPAIRED_ERROR} of the default's. Logarithm, because errors
+ *   span orders of magnitude and one op with an outlier input left quantized keeps the model
+ *   broken: a prior linear in the summed sensitivity (and candidates only one step from the trials)
+ *   promised a gain for each single op given back that the trials then refuted, and the process
+ *   wandered (on the outlier twin, 8 and 19 trials for seeds 0 and 1). A Gaussian process
+ *   (Matérn 5/2, `gaussian_process.ts`, length scale by marginal likelihood on a grid in units of
+ *   one changed coordinate, signal at least half the default's lost quality) models what the
+ *   trials say beyond that prior: a recipe that repairs the model, or an op the sensitivity under-
+ *   or over-rates, is learned from the residuals.
  * - **Next trial.** After the default and {@link BAYESIAN_INITIAL_DRAWS} seeded random draws among
  *   configurations one step from it (one op in FP32, or one recipe value changed), the untried
  *   candidate with the largest expected improvement: among every one-step neighbour (add or remove
@@ -47,6 +49,13 @@ export const BAYESIAN_INITIAL_DRAWS = 2;
 
 /** Quality the score gives up for leaving every op in FP32 (a share of it per op). */
 export const BAYESIAN_FALLBACK_PRICE = 0.1;
+
+/**
+ * Predicted error, as a share of the default's, at which the prior counts the model as repaired:
+ * the logarithmic scale of the prior mean ends there, so ops far less sensitive than the ones that
+ * matter (the tail spans orders of magnitude) promise nothing.
+ */
+export const BAYESIAN_REPAIRED_ERROR = 1e-3;
 
 /** Random configurations added to the candidates at each step. */
 const RANDOM_CANDIDATES = 48;
@@ -111,12 +120,7 @@ class Surrogate {
     this.#start = start;
     this.#ranked = ranked.map((e) => ({ label: e.label, score: Math.max(0, e.score) }));
     const total = this.#ranked.reduce((sum, e) => sum + e.score, 0);
-    const positive = this.#ranked.map((e) => e.score).filter((v) => v > 0);
-    this.#floor = Math.max(
-      1e-12,
-      positive.length > 0 ? Math.min(...positive) : total,
-      total * 1e-9,
-    );
+    this.#floor = Math.max(1e-12, total * BAYESIAN_REPAIRED_ERROR);
   }
 
   #encode(c: Candidate): number[] {
@@ -127,7 +131,7 @@ class Surrogate {
     return BAYESIAN_FALLBACK_PRICE * (c.fallback?.length ?? 0) / Math.max(1, this.#ops.length);
   }
 
-  /** Predicted error of a configuration: the floor plus the sensitivity of the ops still quantized. */
+  /** Predicted error: the floor plus the sensitivity of the ops still quantized. */
   #error(c: Candidate): number {
     const fallen = new Set((c.fallback ?? []).map((g) => g.label));
     return this.#ranked.reduce((sum, e) => sum + (fallen.has(e.label) ? 0 : e.score), this.#floor);
@@ -157,6 +161,7 @@ class Surrogate {
     const residuals = this.#seen.map((s) => s.y - this.#prior(s.candidate));
     const gp = fitGaussianProcess(this.#seen.map((s) => s.x), residuals, {
       lengthScales: LENGTH_SCALES,
+      minSignalStd: (1 - this.#start) / 2,
     });
     const best = Math.max(...this.#seen.map((s) => s.y));
     let chosen = pool[0];
@@ -178,6 +183,16 @@ class Surrogate {
     const all = this.#seen.flatMap((s) =>
       neighbours(ctx, { ...s.candidate, phase: "bayesian" }, this.#ops)
     );
+    for (const recipe of new Set(this.#seen.map((s) => s.candidate.recipe))) {
+      for (let k = 1; k < this.#ranked.length; k++) {
+        const top = new Set(this.#ranked.slice(0, k).map((e) => e.label));
+        all.push({
+          phase: "bayesian",
+          recipe,
+          fallback: this.#ops.filter((g) => top.has(g.label)),
+        });
+      }
+    }
     for (let i = 0; i < RANDOM_CANDIDATES; i++) all.push(randomCandidate(ctx, this.#ops));
     const keys = new Set<string>();
     return all.filter((c) => {
