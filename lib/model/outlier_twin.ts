@@ -49,7 +49,9 @@ export interface OutlierTwinOptions {
  * every calibration method collapses (entropy's narrowest range still spans 128 of its 2048 bins,
  * wider than the bulk), and only leaving the five Linears whose inputs carry the outliers (every
  * layer's `out_lin` and `pre_classifier`) in FP32 gives the FP32 predictions back (agreement 1);
- * any one, or `pre_classifier` with one `out_lin`, still collapses. Below 1000 the damage is
+ * `pre_classifier` alone, any one `out_lin`, all four `out_lin`s, or `pre_classifier` with layer
+ * 3's still collapse (with layers 2 and 3's it passes by one pair, agreement 0.82). Below 1000 the
+ * damage is
  * partial and a 128-pair accuracy passes or fails by a pair (at 100 and 16 channels the default
  * passes at agreement 0.84 and falling back all `out_lin`s fails at 0.99).
  */
