@@ -51,8 +51,7 @@ export interface OutlierTwinOptions {
  * layer's `out_lin` and `pre_classifier`) in FP32 gives the FP32 predictions back (agreement 1);
  * `pre_classifier` alone, any one `out_lin`, all four `out_lin`s, or `pre_classifier` with layer
  * 3's still collapse (with layers 2 and 3's it passes by one pair, agreement 0.82). Below 1000 the
- * damage is
- * partial and a 128-pair accuracy passes or fails by a pair (at 100 and 16 channels the default
+ * damage is partial and a 128-pair accuracy passes or fails by a pair (at 100 and 16 channels the default
  * passes at agreement 0.84 and falling back all `out_lin`s fails at 0.99).
  */
 export const OUTLIER_TWIN_DEFAULTS: Readonly<Required<OutlierTwinOptions>> = Object.freeze({
