@@ -150,28 +150,40 @@ function cholesky(a: Float64Array, k: number): Float64Array | undefined {
   return l;
 }
 
-/** `(L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹` from the lower factor L. */
+/**
+ * `(L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹` from the lower factor L. Both products run row by row over contiguous
+ * memory (a k × k matrix of a wide Linear is larger than the CPU's cache); every entry sums the
+ * same terms in the same order as the textbook column-by-column loops, so the result is the same
+ * to the last bit.
+ */
 function inverseFromCholesky(l: Float64Array, k: number): Float64Array {
-  // M = L⁻¹ (lower triangular), by forward substitution column by column.
+  // M = L⁻¹ (lower triangular), by forward substitution: row i needs the rows above it,
+  // m[i, c] = −(Σ_{p=c}^{i−1} l[i, p] m[p, c]) / l[i, i], p ascending.
   const m = new Float64Array(k * k);
-  for (let c = 0; c < k; c++) {
-    m[c * k + c] = 1 / l[c * k + c];
-    for (let i = c + 1; i < k; i++) {
-      let s = 0;
-      for (let p = c; p < i; p++) s += l[i * k + p] * m[p * k + c];
-      m[i * k + c] = -s / l[i * k + i];
-    }
-  }
-  // Mᵀ M, symmetric: entry (i, j) = Σ_p m[p, i] m[p, j] for p ≥ max(i, j).
-  const out = new Float64Array(k * k);
+  const s = new Float64Array(k);
   for (let i = 0; i < k; i++) {
-    for (let j = i; j < k; j++) {
-      let s = 0;
-      for (let p = j; p < k; p++) s += m[p * k + i] * m[p * k + j];
-      out[i * k + j] = s;
-      out[j * k + i] = s;
+    s.fill(0, 0, i);
+    const li = i * k;
+    for (let p = 0; p < i; p++) {
+      const lip = l[li + p];
+      const mp = p * k;
+      for (let c = 0; c <= p; c++) s[c] += lip * m[mp + c];
+    }
+    const d = l[li + i];
+    for (let c = 0; c < i; c++) m[li + c] = -s[c] / d;
+    m[li + i] = 1 / d;
+  }
+  // Mᵀ M, symmetric: entry (i, j ≥ i) = Σ_{p=j}^{k−1} m[p, i] m[p, j], p ascending.
+  const out = new Float64Array(k * k);
+  for (let p = 0; p < k; p++) {
+    const mp = p * k;
+    for (let i = 0; i <= p; i++) {
+      const mpi = m[mp + i];
+      const oi = i * k;
+      for (let j = i; j <= p; j++) out[oi + j] += mpi * m[mp + j];
     }
   }
+  for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) out[j * k + i] = out[i * k + j];
   return out;
 }
 
