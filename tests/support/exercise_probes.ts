@@ -10,8 +10,8 @@
  * notebook's `solutions` for that copy only (Deno's kernel runs top-level `await` and
  * `Deno.jupyter.display` inside a block; the block's `const`s leave the notebook's names as they
  * were). The copy drops the cells' `import`s (the originals already ran) and the
- * `const { solutions } = workshopSettings()` line, and displays the check once at its end.
- * {@link exerciseProbeResults} then reads both verdicts (`ExerciseCheck`'s `text/plain`: "✔ …:
+ * `const { solutions } = workshopSettings()` line; the probe displays the checker cell's own
+ * check first and the copy's at the end. {@link exerciseProbeResults} then reads both verdicts (`ExerciseCheck`'s `text/plain`: "✔ …:
  * fixed." / "✘ …: not fixed yet.") and {@link removeExerciseProbes} takes the probes out before
  * the notebook is exported and its charts counted. A setting not read through the cell's
  * `solutions` (e.g. `workshopSettings().solutions` inline) is not flipped: its probe shows
@@ -42,8 +42,6 @@ export interface ExerciseCells {
 /** What a probe cell's metadata records. */
 export interface ExerciseProbe {
   check: string;
-  /** The original checker cell's index in the probed notebook. */
-  checkerCell: number;
 }
 
 /** A notebook's exercise cells do not follow the edit-cell / checker-cell pattern. */
@@ -113,8 +111,12 @@ export function findExercises(notebook: NotebookDocument): ExerciseCells[] {
 }
 
 /**
- * The probe's source: the edit and checker cells in a block with `solutions` false, without
- * their imports and `solutions` settings line, displaying `check` once at the end.
+ * The probe's source: it displays `check` as the checker cell left it (solutions mode), then runs
+ * the edit and checker cells in a block with `solutions` false, without their imports and
+ * `solutions` settings line, and displays that block's `check` once at its end. (Both verdicts go
+ * through `Deno.jupyter.display`: Deno's kernel 2.9.6 now and then publishes a cell's
+ * `execute_result` after its idle status, which `nbclient` then drops — 1 in 20 cells ending in
+ * `check;` in a trial — while a display is published before the cell ends.)
  *
  * @example
  * ```ts
@@ -125,7 +127,7 @@ export function findExercises(notebook: NotebookDocument): ExerciseCells[] {
  *   checker: "const c = x(T);\nif (solutions) assert.ok(c.passed, c.toString());\nc;",
  *   check: "c",
  * });
- * assert.ok(source.includes("{\nconst solutions = false;\nconst T = solutions ? 4 : 1;"));
+ * assert.ok(source.includes("display(c);\n{\nconst solutions = false;\nconst T = solutions ? 4 : 1;"));
  * assert.ok(!source.includes("import") && source.endsWith("await Deno.jupyter.display(c);\n}"));
  * ```
  */
@@ -138,8 +140,9 @@ export function probeSource(cells: { edit: string; checker: string; check: strin
   );
   const checker = cells.checker.replace(IMPORT, "").replace(shown, "");
   return [
-    "// Probe added by the tests (removed before export): the two cells above with the broken",
-    '// setting. Its checker must say "not fixed yet".',
+    "// Probe added by the tests (removed before export): the checker cell's verdict, then the",
+    '// two cells above again with the broken setting, whose checker must say "not fixed yet".',
+    `await Deno.jupyter.display(${check});`,
     "{",
     "const solutions = false;",
     edit.trim(),
@@ -168,7 +171,7 @@ export function addExerciseProbes(notebook: NotebookDocument): NotebookDocument 
     cells.push(cell);
     const exercise = exercises.find((e) => e.checker === i);
     if (!exercise) return;
-    const probe: ExerciseProbe = { check: exercise.check, checkerCell: cells.length - 1 };
+    const probe: ExerciseProbe = { check: exercise.check };
     cells.push({
       cell_type: "code",
       execution_count: null,
@@ -187,7 +190,7 @@ export function addExerciseProbes(notebook: NotebookDocument): NotebookDocument 
 /** One exercise of an executed, probed notebook: its verdict in solutions mode and unfixed. */
 export interface ExerciseProbeResult {
   check: string;
-  /** The checker cell's verdict line ("✔ …: fixed. …"), if it showed one. */
+  /** The checker cell's verdict line ("✔ …: fixed. …"), as the probe displays it first. */
   solved?: string;
   /** The probe's verdict line ("✘ …: not fixed yet. …"), if it showed one. */
   unfixed?: string;
@@ -204,8 +207,7 @@ export function exerciseProbeResults(executed: NotebookDocument): ExerciseProbeR
   return executed.cells.flatMap((cell) => {
     const probe = cell.metadata?.[PROBE_METADATA_KEY] as ExerciseProbe | undefined;
     if (!probe) return [];
-    const solved = verdictOf(executed.cells[probe.checkerCell]);
-    const unfixed = verdictOf(cell);
+    const [solved, unfixed] = verdictsOf(cell);
     const a = solved?.match(VERDICT);
     const b = unfixed?.match(VERDICT);
     return [{
@@ -226,13 +228,12 @@ export function removeExerciseProbes(executed: NotebookDocument): NotebookDocume
   };
 }
 
-function verdictOf(cell: NotebookCell): string | undefined {
-  for (const output of cell.outputs ?? []) {
+function verdictsOf(cell: NotebookCell): (string | undefined)[] {
+  return (cell.outputs ?? []).flatMap((output) => {
     const plain = (output.data as Record<string, string | string[]> | undefined)?.["text/plain"];
     const text = Array.isArray(plain) ? plain.join("") : plain;
-    if (text && VERDICT.test(text)) return text;
-  }
-  return undefined;
+    return text && VERDICT.test(text) ? [text] : [];
+  });
 }
 
 function cellSeconds(cell: NotebookCell): number {
