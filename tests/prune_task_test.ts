@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { startHubServer } from "./support/hub_server.ts";
 import { mirrorRepoDir, STANDINS } from "./support/mirror.ts";
 import { runTask } from "./support/run_task.ts";
+import { CHROMIUM, extendedStep } from "./support/extended.ts";
+import { renderPage } from "./support/chromium.ts";
 import { findLinears, readModel, tensorToFloat32 } from "../lib/onnx/mod.ts";
+import { sha256File } from "../lib/report/mod.ts";
 
 /** The model's shapes (the mirror's mini stand-in, or the fixture hub's tiny model). */
 const CONFIG = JSON.parse(
@@ -104,7 +107,7 @@ for (const { why, args, message } of REFUSED) {
   });
 }
 
-Deno.test("deno task prune: 50% unstructured magnitude writes hub layout and report.json", async () => {
+Deno.test("deno task prune: 50% unstructured magnitude writes hub layout and report.json", async (t) => {
   const out = join(await Deno.makeTempDir(), "pruned");
   const result = await prune(["--sparsity", "0.5", "--finetune-epochs", "0", "--out", out]);
   assert.equal(result.code, 0, result.stderr);
@@ -131,6 +134,36 @@ Deno.test("deno task prune: 50% unstructured magnitude writes hub layout and rep
   const lin1 = findLinears(model.graph).find((l) => l.node.name.includes(last))!;
   const w = tensorToFloat32(lin1.weight);
   assert.equal(w.filter((x) => x === 0).length, w.length / 2);
+  // The manifest: the resolved configuration, the seeds, and the SHA-256 of every input (the
+  // model's repo files and the MRPC splits read; the cache is gone with the server).
+  assert.equal(report.task, "prune");
+  const { manifest } = report;
+  assert.equal(manifest.task, "prune");
+  assert.deepEqual(
+    [manifest.config.criterion, manifest.config.sparsity, manifest.config.schedule],
+    ["magnitude", 0.5, "oneshot"],
+  );
+  assert.deepEqual([manifest.config.finetuneEpochs, manifest.config.profile], [0, "quick"]);
+  assert.deepEqual(manifest.seeds, { train: 0, criterion: 0 });
+  assert.ok(manifest.threads.train >= 1);
+  const inputs = Object.keys(manifest.inputs);
+  assert.equal(inputs.filter((p) => p.endsWith(".parquet")).length, 2, inputs.join("\n"));
+  assert.ok(inputs.some((p) => /model\.safetensors$|pytorch_model\.bin$/.test(p)));
+  assert.ok(Object.values(manifest.inputs).every((h) => /^[0-9a-f]{64}$/.test(h as string)));
+  assert.equal(report.modelSha256, await sha256File(join(out, "onnx", "model.onnx")));
+  for (const v of report.variants) assert.match(v.predictionsSha256, /^[0-9a-f]{64}$/);
+  const html = await Deno.readTextFile(join(out, "report.html"));
+  assert.doesNotMatch(html, /<script src=/);
+  for (const id of ["summary", "statistics", "sparsity", "run"]) {
+    assert.match(html, new RegExp(`<section id="${id}">`), id);
+  }
+  assert.match(html, /Run manifest/);
+  await extendedStep(t, "report.html draws every chart offline", CHROMIUM, async () => {
+    const page = await renderPage(join(out, "report.html"));
+    assert.deepEqual(page.errors, []);
+    // Summary, agreement, margin shift.
+    assert.deepEqual([page.renderedPlots, page.plotDivs], [3, 3]);
+  });
   Deno.removeSync(out, { recursive: true });
 });
 

@@ -4,6 +4,7 @@ import { buildDistilBertGraph, outlierTwin, randomDistilBertWeights } from "../m
 import { createModel, DataType, GraphBuilder } from "../onnx/mod.ts";
 import { convertToMixedPrecision } from "../mixed/mod.ts";
 import { calibrate, quantizeDynamic, quantizeStatic } from "../quant/mod.ts";
+import { planByMagnitude, pruneStateDict } from "../prune/mod.ts";
 import { syntheticBatch } from "../runtime/mod.ts";
 import { errorAtlas, sqnr, SqnrAccumulator, SqnrError } from "./mod.ts";
 import { TINY_DISTILBERT } from "../../tests/support/tiny_distilbert.ts";
@@ -95,6 +96,39 @@ Deno.test("atlas: works on dynamic INT8 and FP16 variants, matching tensors by t
   assert.ok(worst.local > 40, `${worst.label}: ${worst.local} dB`);
   const weights = fp16.entries.filter((e) => e.weightSqnr !== undefined);
   assert.ok(weights.length > 0 && weights.every((e) => e.weightSqnr! > 55));
+});
+
+Deno.test("atlas: a structurally pruned variant is compared where shapes match, and says what it skipped", async () => {
+  const weights = randomDistilBertWeights(CONFIG, { seed: 3 });
+  const fp32 = buildDistilBertGraph(CONFIG, weights);
+  // half the FFN units and one of the two heads of every block go
+  const plan = planByMagnitude(CONFIG, weights, { ffn: 0.5, heads: 0.5 });
+  const small = pruneStateDict(CONFIG, weights, plan);
+  const atlas = await errorAtlas({
+    fp32,
+    variant: buildDistilBertGraph(small.config, small.weights),
+    name: "structured",
+    inputs: batches.slice(0, 2),
+  });
+  // q/k/v (one head of dim 16 instead of 32 columns) and ffn.lin1 (32 of 64 units) change shape
+  const narrowed = ["attention.q_lin", "attention.k_lin", "attention.v_lin", "ffn.lin1"];
+  assert.deepEqual(
+    atlas.skipped.map((t) => t.label),
+    [0, 1].flatMap((i) => narrowed.map((n) => `distilbert.transformer.layer.${i}.${n}`)),
+  );
+  const lin1 = atlas.skipped.find((t) => t.label.endsWith("layer.0.ffn.lin1"))!;
+  assert.deepEqual([lin1.fp32Shape.at(-1), lin1.variantShape.at(-1)], [64, 32]);
+  // embeddings, out_lin and lin2 per block, pre_classifier, classifier
+  assert.equal(atlas.entries.length, 2 + 2 * CONFIG.nLayers + 2);
+  const [word] = atlas.entries;
+  assert.equal(word.local, Infinity, "embeddings are not pruned: exact");
+  assert.equal(word.weightSqnr, Infinity);
+  const outLin = atlas.entries.find((e) => e.label.endsWith("layer.0.attention.out_lin"))!;
+  assert.ok(Number.isFinite(outLin.local), "a removed head changes the attention output");
+  assert.equal(outLin.weightSqnr, undefined, "its weight lost rows: no SQNR of another shape");
+  const summary = atlas.toJSON();
+  assert.equal(summary.skipped?.length, 4 * CONFIG.nLayers);
+  assert.match(atlas.table().toString(), /8 of other shape not compared/);
 });
 
 Deno.test("atlas: a variant without a matching tensor is refused with the rule in the message", async () => {

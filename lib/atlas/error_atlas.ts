@@ -58,6 +58,21 @@ export interface AtlasEntry extends MatchedTensor {
   saturated: number;
 }
 
+/**
+ * A matched tensor the atlas left out because the variant computes it in another shape: a
+ * structurally pruned layer (fewer FFN units or heads) or a narrower student keeps the FP32 name
+ * but not the size, so its values cannot be compared element by element.
+ */
+export interface SkippedTensor {
+  /** The tensor's name (the same in both graphs). */
+  name: string;
+  /** Its layer's name, as in the entries. */
+  label: string;
+  /** Its shape in the FP32 model and in the variant, on the first batch. */
+  fp32Shape: number[];
+  variantShape: number[];
+}
+
 /** An atlas as plain data (JSON): what reports and figures read. dB values are null when exact. */
 export interface AtlasSummary {
   variant: string;
@@ -77,6 +92,8 @@ export interface AtlasSummary {
     /** Saturated values left out (only when there were any). */
     saturated?: number;
   }[];
+  /** Matched tensors left out because their shapes differ (present only when there are some). */
+  skipped?: { label: string; tensor: string; fp32Shape: number[]; variantShape: number[] }[];
 }
 
 /**
@@ -134,6 +151,7 @@ export async function errorAtlas(options: ErrorAtlasOptions): Promise<ErrorAtlas
     const [a, b] = [await open(fp32Probe.model), await open(variantProbe.model)];
     let cut: { session: ModelSession; inputs: Map<string, string>; outputs: Map<string, string> };
     let kept: MatchedTensor[] = matched;
+    const skipped: SkippedTensor[] = [];
     let rows = 0;
     for (const input of inputs) {
       if (rows >= limit) break;
@@ -149,10 +167,21 @@ export async function errorAtlas(options: ErrorAtlasOptions): Promise<ErrorAtlas
         map: Map<string, string>,
       ) => out[map.get(name)!].data as Float32Array;
       if (rows === 0) {
-        kept = matched.filter((t) =>
-          value(reference, t.name, fp32Probe.outputs).length ===
-            value(whole, t.name, variantProbe.outputs).length
-        );
+        kept = [];
+        for (const t of matched) {
+          const fp32Shape = reference[fp32Probe.outputs.get(t.name)!].dims.map(Number);
+          const variantShape = whole[variantProbe.outputs.get(t.name)!].dims.map(Number);
+          if (fp32Shape.join() === variantShape.join()) kept.push(t);
+          else skipped.push({ name: t.name, label: t.label, fp32Shape, variantShape });
+        }
+        if (kept.length === 0) {
+          throw new AtlasError(
+            `every tensor of ${options.name ?? "the variant"} that matches the FP32 model by ` +
+              `name has another shape (e.g. ${skipped[0].label}: ${skipped[0].fp32Shape} in ` +
+              `FP32, ${skipped[0].variantShape} in the variant): there is nothing to compare ` +
+              `element by element; pass tensors: [...] that keep their shape.`,
+          );
+        }
         const built = cutModel(
           variant,
           kept.map((t): ProbeTensor => ({ name: t.name, type: t.variantType })),
@@ -189,7 +218,7 @@ export async function errorAtlas(options: ErrorAtlasOptions): Promise<ErrorAtlas
       saturated: propagated.get(t.name)!.saturated,
       ...(t.weight && weights.has(t.weight) ? { weightSqnr: weights.get(t.weight) } : {}),
     }));
-    return new ErrorAtlas({ ...options, inputs }, entries, rows);
+    return new ErrorAtlas({ ...options, inputs }, entries, rows, skipped);
   } finally {
     for (const s of sessions) await s.session.release();
   }
@@ -216,6 +245,11 @@ export class ErrorAtlas {
     readonly entries: readonly AtlasEntry[],
     /** Rows the SQNRs were measured on. */
     readonly rows: number,
+    /**
+     * Matched tensors left out because the variant computes them in another shape (structured
+     * pruning, a narrower student), so a reader knows what the atlas does not cover.
+     */
+    readonly skipped: readonly SkippedTensor[] = [],
   ) {
     this.#options = options;
   }
@@ -275,6 +309,14 @@ export class ErrorAtlas {
         ...(e.compressedNode ? { compressedNode: e.compressedNode } : {}),
         ...(e.saturated > 0 ? { saturated: e.saturated } : {}),
       })),
+      ...(this.skipped.length === 0 ? {} : {
+        skipped: this.skipped.map((t) => ({
+          label: t.label,
+          tensor: t.name,
+          fp32Shape: t.fp32Shape,
+          variantShape: t.variantShape,
+        })),
+      }),
     };
   }
 

@@ -103,8 +103,11 @@ export function atlasTable(summary: AtlasSummary, options: AtlasTableOptions = {
     "weight dB": e.weight ?? undefined,
   }));
   const output = summary.outputSqnr === null ? "exact" : `${summary.outputSqnr.toFixed(1)} dB`;
+  const skipped = summary.skipped?.length
+    ? `; ${summary.skipped.length} of other shape not compared`
+    : "";
   return new Table(rows, {
-    title: `${summary.variant}: layers ranked by their own error (output SQNR ${output})`,
+    title: `${summary.variant}: layers ranked by their own error (output SQNR ${output}${skipped})`,
     digits: 1,
   });
 }

@@ -4,7 +4,8 @@
  * fed FP32 inputs) against the *propagated* error (the whole variant), along the depth of the
  * network; a ranked table; and one call that leaves the worst layers uncompressed and measures
  * again. Works for any variant that keeps the FP32 model's tensor names (every format the kit
- * writes; see `tensor_match.ts` for the rule).
+ * writes; see `tensor_match.ts` for the rule); tensors a structurally pruned variant computes in
+ * another shape are skipped and listed (`ErrorAtlas.skipped`).
  *
  * @example
  * ```ts

@@ -13,9 +13,10 @@
  *   every new value a fresh name (`…_quantized`, `…_scale`, `…_dequantized`);
  * - mixed precision (`lib/mixed`) changes a value's element type in place and adds Casts named
  *   `<value>/to_fp16`;
- * - pruning changes weights only; a distilled student is built by the same exporter, so its layer
- *   `i` is compared with the teacher's layer `i` (same names; tensors of another shape are left
- *   out at run time).
+ * - unstructured pruning changes weights only; structured pruning and a distilled student are
+ *   built by the same exporter, so their layer `i` is compared with the FP32 layer `i` under the
+ *   same names. Tensors of another shape there (a pruned layer's fewer FFN units or heads, a
+ *   narrower student) are left out at run time and listed in `ErrorAtlas.skipped`.
  *
  * Values inside a rewritten layer (a MatMul's output before its bias once the two are one
  * `MatMulIntegerToFloat`) exist only in FP32 and are not matched.

@@ -4,8 +4,10 @@
  * [--schedule oneshot|gradual] [--finetune-epochs N] [--distill] [--int8 | --tune] [--seed N]`:
  * prunes a hub model on the training engine, fine-tunes it (optionally distilling from the dense
  * model), and writes it in hub layout (`DIR/onnx/model.onnx`, config, tokenizer) with
- * `DIR/report.json` (sparsity per layer, accuracy, F1, agreement, latency, size). Every flag is
- * checked before any work (`UsageError` or a pruning error naming the flag and the fix).
+ * `DIR/report.json` (sparsity per layer, accuracy, F1, agreement, latency, size, the SHA-256 of
+ * each variant's predictions and of the model, and the run's manifest for `deno task reproduce`)
+ * and `DIR/report.html`. Every flag is checked before any work (`UsageError` or a pruning error
+ * naming the flag and the fix).
  *
  * @module
  */
@@ -108,5 +110,5 @@ async function main(): Promise<void> {
       },
     ).toString(),
   );
-  console.log(`\nwrote ${result.dir} (onnx/model.onnx, report.json)`);
+  console.log(`\nwrote ${result.dir} (onnx/model.onnx, report.json, report.html)`);
 }

@@ -5,10 +5,14 @@
  * size|pareto]] [--import MODULE,…]`:
  * post-training quantization of a hub model, written in hub layout (`DIR/onnx/model_quantized.onnx`
  * beside `config.json` and the tokenizer) so `@huggingface/transformers` loads it with
- * `dtype: "q8"`. `--strategy` takes any registered tuning strategy (`basic`, `random`, or one a
- * module given with `--import` registers with `registerStrategy`); `--help` lists them. Every flag is checked before any work (`UsageError` naming the flag and the fix);
- * a tuning run that meets no configuration of its criterion exits with status 3
- * (`EXIT_CRITERION_MISSED`), the best model and the table still written.
+ * `dtype: "q8"`, with `DIR/report.json` (FP32 and INT8 scored on MRPC validation: accuracy and F1
+ * with intervals, agreement, logit error, latency, size, the predictions' SHA-256, the tuner's
+ * history when tuned, and the run's manifest for `deno task reproduce`) and `DIR/report.html`.
+ * `--strategy` takes any registered tuning strategy (`basic`, `random`, or one a module given with
+ * `--import` registers with `registerStrategy`); `--help` lists them. Every flag is checked before
+ * any work (`UsageError` naming the flag and the fix); a tuning run that meets no configuration of
+ * its criterion exits with status 3 (`EXIT_CRITERION_MISSED`), the best model and the table still
+ * written.
  *
  * @module
  */
@@ -111,7 +115,7 @@ if (import.meta.main) await runCli(main);
 
 async function main(): Promise<void | number> {
   const { values } = parseFlags(Deno.args);
-  await importModules(values.import);
+  const imports = await importModules(values.import);
   if (values.help) {
     console.log(quantizeUsage());
     return;
@@ -131,6 +135,8 @@ async function main(): Promise<void | number> {
     method: oneOf<CalibrationMethod>("method", values.method, ["minmax", "percentile", "entropy"]),
     calibrationSamples: samples,
     outDir: values.out,
+    report: true,
+    imports,
     quant: {
       format: oneOf<QuantFormat>("format", values.format, ["qdq", "qoperator"]),
       excludeNodes: values.exclude?.split(",").map((s) => s.trim()).filter(Boolean),
@@ -158,7 +164,15 @@ async function main(): Promise<void | number> {
       { title: `${result.fp32.modelId}: ${approach} INT8 in ${result.seconds.toFixed(1)} s` },
     ).toString(),
   );
-  console.log(`\nwrote ${result.dir} (onnx/model_quantized.onnx, load with dtype "q8")`);
+  const scored = result.reportJson?.results.map((r) =>
+    `${r.name}: accuracy ${r.accuracy.toFixed(4)}, F1 ${r.f1.toFixed(4)}` +
+    (r.agreement === undefined ? "" : `, agreement ${r.agreement.toFixed(4)}`)
+  ).join("\n");
+  if (scored) console.log(`\n${scored}`);
+  console.log(
+    `\nwrote ${result.dir} (onnx/model_quantized.onnx, load with dtype "q8"; report.json, ` +
+      "report.html)",
+  );
   if (result.tuning && !result.tuning.met) {
     console.error(
       `no configuration met the criterion: wrote the best one found; exit status ` +

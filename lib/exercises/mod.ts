@@ -2,8 +2,6 @@
  * The workshop's "break it on purpose" exercises: each notebook has cells with a broken setting
  * and a checker cell that measures the result and says whether it is fixed, with a hint when
  * not. `WORKSHOP_SOLUTIONS=1` (`workshopSettings().solutions`) makes the notebooks use the fix.
- * Notebook 02 (pruning: expecting unstructured sparsity to be faster) gets its exercise with the
- * notebook.
  *
  * @example
  * ```ts
@@ -32,3 +30,10 @@ export * from "./student_initialisation.ts";
 export * from "./fusion_equivalence.ts";
 export * from "./fusion_baseline.ts";
 export * from "./student_size.ts";
+export * from "./sparsity_speedup.ts";
+export * from "./pruning_criterion.ts";
+export * from "./criterion_resolution.ts";
+export * from "./exhaustive_budget.ts";
+export * from "./tuning_objective.ts";
+export * from "./block_size.ts";
+export * from "./smoothed_ranges.ts";

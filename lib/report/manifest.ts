@@ -20,8 +20,11 @@ export interface RunManifest {
   kit: { commit?: string; dirty?: boolean };
   versions: { deno: string; onnxruntime: string; tfjs: string };
   machine: { cpu: string; cores: number; isa: string[]; os: string; arch: string };
-  /** Threads ONNX Runtime sessions used (undefined: ORT's default, all cores). */
-  threads: { intraOp?: number };
+  /**
+   * Threads ONNX Runtime sessions used (undefined: ORT's default, all cores) and, for a task that
+   * trains, the training engine's compute threads.
+   */
+  threads: { intraOp?: number; train?: number };
   seeds: Record<string, number>;
   /** The full resolved configuration the task ran with (plain JSON). */
   config: Record<string, unknown>;
@@ -37,7 +40,7 @@ export interface RunManifestOptions {
   seeds?: Record<string, number>;
   /** Input files to hash (models, data). */
   inputs?: readonly string[];
-  threads?: { intraOp?: number };
+  threads?: { intraOp?: number; train?: number };
 }
 
 /**

@@ -3,6 +3,7 @@ import { Figure } from "../display/figure.ts";
 import { Table } from "../display/table.ts";
 import { agreementFigure, comparisonTable, fragileTable, marginShiftFigure } from "../stats/mod.ts";
 import type { DemoReport } from "./demo_report.ts";
+import type { RunManifest } from "./manifest.ts";
 
 /**
  * One section of a report page: an anchor id, a heading and a function that renders its HTML
@@ -178,9 +179,55 @@ export const RUN_SECTION: ReportSection = {
     for (const [item, value] of Object.entries(report.run ?? {})) {
       if (value !== undefined) rows.push({ item, value: String(value) });
     }
-    return new Table(rows, { title: "Manifest" }).toHtml();
+    const manifest = report.extra.manifest as RunManifest | undefined;
+    return [
+      new Table(rows, { title: "Manifest" }).toHtml(),
+      ...(manifest?.inputs ? [runManifestHtml(manifest)] : []),
+    ].join("\n");
   },
 };
+
+/**
+ * A run's manifest as HTML: kit version, versions, threads and seeds; the resolved
+ * configuration; the SHA-256 of every input file (what `deno task reproduce` checks).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runManifest, runManifestHtml } from "./mod.ts";
+ * const html = runManifestHtml(await runManifest({ task: "quantize", config: { approach: "static" }, seeds: { tune: 0 } }));
+ * assert.match(html, /&quot;approach&quot;: &quot;static&quot;/);
+ * assert.match(html, /tune 0/);
+ * ```
+ */
+export function runManifestHtml(manifest: RunManifest): string {
+  const kit = manifest.kit.commit
+    ? `${manifest.kit.commit}${manifest.kit.dirty ? " (with uncommitted changes)" : ""}`
+    : "not a git checkout";
+  const pairs = (o: Record<string, number | undefined>) =>
+    Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`).join(", ");
+  const about = new Table([
+    { item: "task", value: manifest.task },
+    { item: "kit commit", value: kit },
+    {
+      item: "versions",
+      value: `Deno ${manifest.versions.deno}, ONNX Runtime ${manifest.versions.onnxruntime}, ` +
+        `TensorFlow.js ${manifest.versions.tfjs}`,
+    },
+    { item: "CPU", value: `${manifest.machine.cpu} (${manifest.machine.cores} cores)` },
+    { item: "ISA", value: manifest.machine.isa.join(" ") || "none of interest" },
+    { item: "threads", value: pairs(manifest.threads) || "defaults (all cores)" },
+    { item: "seeds", value: pairs(manifest.seeds) || "none" },
+    { item: "written", value: manifest.createdAt },
+  ], { title: "Run manifest (deno task reproduce report.json runs it again)" });
+  const inputs = new Table(
+    Object.entries(manifest.inputs).map(([file, sha256]) => ({ file, sha256 })),
+    { title: "Inputs (SHA-256)" },
+  );
+  return `${about.toHtml()}\n<h3>Resolved configuration</h3>\n<pre>${
+    escapeHtml(JSON.stringify(manifest.config, null, 2))
+  }</pre>\n${inputs.toHtml()}`;
+}
 
 /** The sections of the demo's page, in order. */
 export const DEFAULT_REPORT_SECTIONS: readonly ReportSection[] = [

@@ -48,6 +48,8 @@ export interface TrainingData {
   config: DistilBertConfig;
   /** The weights as loaded (techniques copy them, never change them). */
   weights: WeightMap;
+  /** The repo file the weights were read from (a run's manifest hashes it). */
+  source?: "model.safetensors" | "pytorch_model.bin";
   profile: TrainProfile;
   /** Training rows (the profile's slice), for `train`. */
   train: TrainData;
@@ -94,6 +96,7 @@ export async function prepareTrainingData(options: TrainingDataOptions): Promise
     revision: loaded.revision,
     config: loaded.config,
     weights: loaded.weights,
+    source: loaded.source,
     profile,
     train: {
       encoded: trainSplit.encoded,

@@ -3,12 +3,13 @@
  * before any work, the model and MRPC loaded (or handed down), the dense model scored, pruning on
  * the training engine with optional distillation from the dense teacher (`lib/distill`),
  * structured patterns shrunk for real, optional static INT8 (or the accuracy-driven tuner), and a
- * hub-layout folder with `report.json`, swapped in whole.
+ * hub-layout folder with `report.json` (with the run's manifest: resolved configuration, seeds,
+ * input hashes, so `deno task reproduce` runs it again) and `report.html`, swapped in whole.
  *
  * @module
  */
 import { readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { distillationLoss, type KdSettings, teacherLogits } from "../distill/mod.ts";
 import { type EvaluatedVariant, evaluateVariant, latencyProfile } from "../eval/mod.ts";
 import { checkOutputDir, writeDirAtomic, writeFileAtomic } from "../fs/mod.ts";
@@ -35,9 +36,15 @@ import {
   UnknownCriterionError,
 } from "../prune/mod.ts";
 import { classifierEvaluator, tune } from "../tune/mod.ts";
+import { tfBackendInfo } from "../train/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { writeHubLayout } from "./hub_layout.ts";
 import { checkModelChoice } from "./check_options.ts";
+import { machineInfo } from "../bench/mod.ts";
+import { type RunManifest, sha256File } from "../report/mod.ts";
+import { predictionsHash } from "./experiment/run_figures.ts";
+import { pruneReportHtml } from "./prune_report.ts";
+import { MANIFEST_MODEL_FILES, workshopManifest } from "./workshop_manifest.ts";
 
 /** Options of {@link pruneWorkshopModel}. */
 export interface PruneWorkshopOptions {
@@ -81,10 +88,36 @@ export interface PruneReportVariant {
   maxAbsLogitError: number;
   latencyMs: { b1: number; b8: number };
   sizeBytes: number;
+  /** SHA-256 of its predicted labels on the validation slice (one byte per row). */
+  predictionsSha256: string;
+}
+
+/**
+ * The resolved configuration of a prune run, as its manifest records it: every default filled
+ * in, so `deno task reproduce` runs exactly this again.
+ */
+export interface PruneRunConfig {
+  modelId: string;
+  revision?: string;
+  /** The training profile (`quick` with `WORKSHOP_QUICK=1`). */
+  profile: string;
+  criterion: string;
+  /** What was pruned, resolved from pattern, sparsity, ffn and heads (for the reader). */
+  targets: PruneTarget[];
+  pattern?: string;
+  sparsity?: number;
+  ffn?: number;
+  heads?: number;
+  schedule: "oneshot" | "gradual";
+  finetuneEpochs: number;
+  distill: KdSettings | false;
+  int8: boolean | { tune: boolean };
+  seed: number;
 }
 
 /** What `report.json` holds. */
 export interface PruneReport {
+  task: "prune";
   model: string;
   revision: string;
   profile: string;
@@ -105,6 +138,10 @@ export interface PruneReport {
   variants: PruneReportVariant[];
   train: { updates: number; seconds: number };
   seconds: number;
+  /** SHA-256 of `onnx/model.onnx` (the pruned, fine-tuned model). */
+  modelSha256: string;
+  /** What produced it: versions, machine, the resolved {@link PruneRunConfig}, seeds, inputs. */
+  manifest: RunManifest;
 }
 
 /** What {@link pruneWorkshopModel} produced. */
@@ -295,11 +332,28 @@ export async function pruneWorkshopModel(
       })
       : undefined;
     const finetuneEpochs = options.finetuneEpochs ?? (workshop.quick ? 1 : 3);
+    const seed = options.seed ?? 0;
+    const config: PruneRunConfig = {
+      modelId: data.modelId,
+      revision: options.revision ?? data.revision,
+      profile: data.profile.name,
+      criterion: prune.criterion as string,
+      targets,
+      pattern: options.pattern,
+      sparsity: options.sparsity,
+      ffn: options.ffn,
+      heads: options.heads,
+      schedule: options.schedule ?? "oneshot",
+      finetuneEpochs,
+      distill: kd ?? false,
+      int8: options.int8 ?? false,
+      seed,
+    };
     const run = await runPruning(data, {
       ...prune,
       finetuneEpochs,
       reference: dense.logits,
-      train: { seed: options.seed, ...(loss ? { loss } : {}) },
+      train: { seed, ...(loss ? { loss } : {}) },
     });
     let int8: Model | undefined;
     if (options.int8) {
@@ -357,7 +411,9 @@ export async function pruneWorkshopModel(
           ]
           : []),
       ];
+      const engine = tfBackendInfo();
       const report: PruneReport = {
+        task: "prune",
         model: data.modelId,
         revision: data.revision,
         profile: data.profile.name,
@@ -381,7 +437,7 @@ export async function pruneWorkshopModel(
             },
           }
           : {}),
-        variants: variants.map(({ result: r }) => ({
+        variants: variants.map(({ result: r, evaluation }) => ({
           name: r.name,
           accuracy: r.accuracy,
           f1: r.f1,
@@ -389,16 +445,90 @@ export async function pruneWorkshopModel(
           maxAbsLogitError: r.maxAbsLogitError ?? 0,
           latencyMs: r.latencyMs,
           sizeBytes: r.sizeBytes,
+          predictionsSha256: predictionsHash(evaluation.predictions),
         })),
         train: { updates: run.train.steps, seconds: run.train.seconds },
         seconds: 0,
+        modelSha256: await sha256File(join(tmp, "onnx", "model.onnx")),
+        manifest: await workshopManifest({
+          task: "prune",
+          config: config as unknown as Record<string, unknown>,
+          seeds: { train: seed, criterion: seed },
+          modelId: data.modelId,
+          revision: options.revision,
+          modelFiles: MANIFEST_MODEL_FILES.filter((f) => f !== "model.safetensors")
+            .concat(data.source ?? "model.safetensors"),
+          splits: ["train", "validation"],
+          settings,
+          threads: { train: engine.threads },
+        }),
       };
       report.seconds = (performance.now() - started) / 1000;
       await writeFileAtomic(join(tmp, "report.json"), JSON.stringify(report, null, 2) + "\n");
+      await writeFileAtomic(
+        join(tmp, "report.html"),
+        pruneReportHtml({
+          model: data.modelId,
+          machine: await machineInfo(),
+          variants: variants.map((v) =>
+            v.result.name === "dense" ? v : {
+              ...v,
+              result: { ...v.result, path: join(dir, relative(tmp, v.result.path!)) },
+            }
+          ),
+          run: {
+            command: "deno task prune",
+            model: data.modelId,
+            revision: data.revision,
+            profile: data.profile.name,
+            seed,
+            "training engine": `${engine.backend}, GEMM ${engine.gemm.backend}` +
+              (engine.gemm.description ? ` (${engine.gemm.description})` : "") +
+              `, ${engine.threads} threads`,
+            "train updates": run.train.steps,
+            seconds: Math.round(report.seconds * 10) / 10,
+          },
+          extra: { prune: report, manifest: report.manifest },
+        }),
+      );
       return report;
     });
     return { dir, path: join(dir, "onnx", "model.onnx"), report: result, run };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs a prune task again from the resolved configuration its manifest recorded, writing the
+ * folder (with `report.json`) to `outDir` — what `deno task reproduce` does with a prune report.
+ *
+ * @example
+ * ```ts ignore
+ * const again = await pruneFromConfig(report.manifest.config, { outDir: tmp });
+ * console.log(again.report.variants);
+ * ```
+ */
+export async function pruneFromConfig(
+  config: PruneRunConfig,
+  options: { outDir: string; settings?: HubSettings; progress?: ProgressOption },
+): Promise<PrunedWorkshopModel> {
+  return await pruneWorkshopModel({
+    modelId: config.modelId,
+    revision: config.revision,
+    settings: options.settings,
+    quick: config.profile === "quick",
+    criterion: config.criterion,
+    pattern: config.pattern,
+    sparsity: config.sparsity,
+    ffn: config.ffn,
+    heads: config.heads,
+    schedule: config.schedule,
+    finetuneEpochs: config.finetuneEpochs,
+    distill: config.distill || undefined,
+    int8: config.int8,
+    seed: config.seed,
+    outDir: options.outDir,
+    progress: options.progress,
+  });
 }

@@ -16,6 +16,7 @@ import type { ProgressOption } from "../progress/mod.ts";
 import {
   type AccuracyCriterion,
   classifierEvaluator,
+  DEFAULT_CRITERION,
   type Trial,
   tune,
   type TuneObjective,
@@ -26,6 +27,12 @@ import { checkOutputDir, writeDirAtomic } from "../fs/mod.ts";
 import { writeHubLayout } from "./hub_layout.ts";
 import { checkModelChoice, checkNodeNames, WorkshopOptionsError } from "./check_options.ts";
 import { type Fp32Model, loadFp32Model, type WorkshopLoaders, workshopLoaders } from "./loaders.ts";
+import type { MrpcRow } from "../data/mod.ts";
+import {
+  type QuantizeReportJson,
+  type QuantizeRunConfig,
+  writeQuantizeReport,
+} from "./quantize_report.ts";
 
 /** Post-training quantization approaches the workshop compares. */
 export type Approach = "dynamic" | "static";
@@ -68,6 +75,16 @@ export interface QuantizeWorkshopOptions {
   validation?: readonly LabelledBatch[];
   /** How what is not handed down is loaded (default: the kit's loaders). */
   loaders?: Partial<WorkshopLoaders>;
+  /**
+   * Also score FP32 and INT8 on MRPC validation and write `report.json` (with the run's
+   * manifest) and `report.html` into the folder, as `deno task quantize` does (default false).
+   */
+  report?: boolean;
+  /**
+   * Modules loaded before the run (`deno task quantize --import`), recorded in the report's
+   * manifest so `deno task reproduce` loads them again (e.g. one that registers a strategy).
+   */
+  imports?: readonly string[];
 }
 
 /** How the workshop runs the tuner. */
@@ -104,6 +121,8 @@ export interface QuantizedWorkshopModel {
   calibration?: CalibrationResult;
   /** When tuned: every trial, the best one, and whether the criterion was met. */
   tuning?: TuneResult;
+  /** With `report`: what `report.json` holds. */
+  reportJson?: QuantizeReportJson;
   seconds: number;
 }
 
@@ -175,12 +194,19 @@ export async function quantizeWorkshopModel(
   let result: QuantizeResult;
   let calibration: CalibrationResult | undefined;
   let batches: LabelledBatch[] = [];
-  if (options.approach === "static" || options.tune) {
-    batches = await calibrationBatches({
+  const calibrates = options.approach === "static" || Boolean(options.tune);
+  const samples = options.calibrationSamples ?? (workshop.quick ? 32 : 100);
+  if (calibrates) {
+    batches = await calibrationBatches({ modelId: workshop.modelId, samples, ...common, loaders });
+  }
+  let validation: { batches: readonly LabelledBatch[]; rows?: readonly MrpcRow[] } | undefined =
+    options.validation ? { batches: options.validation } : undefined;
+  if (!validation && (options.tune || options.report)) {
+    validation = await loaders.prepareMrpc("validation", {
       modelId: workshop.modelId,
-      samples: options.calibrationSamples ?? (workshop.quick ? 32 : 100),
+      batchSize: 8,
+      sortByLength: true,
       ...common,
-      loaders,
     });
   }
   if (options.approach === "static") {
@@ -192,29 +218,18 @@ export async function quantizeWorkshopModel(
     });
   }
   let tuning: TuneResult | undefined;
-  if (options.tune) {
-    const settingsOfTune = options.tune === true ? {} : options.tune;
-    const validation = options.validation ?? (await loaders.prepareMrpc("validation", {
-      modelId: workshop.modelId,
-      batchSize: 8,
-      sortByLength: true,
-      ...common,
-    })).batches;
+  const tuneConfig = resolveTune(options.tune, workshop.quick);
+  if (tuneConfig) {
     tuning = await tune({
       model,
       approach: options.approach,
       calibration: calibration ?? batches,
       sensitivity: { batches },
-      evaluate: classifierEvaluator({ batches: validation }),
+      evaluate: classifierEvaluator({ batches: validation!.batches }),
       quant: options.approach === "dynamic" ? stripStaticOnly(options.quant) : options.quant,
-      criterion: settingsOfTune.criterion,
-      strategy: settingsOfTune.strategy,
-      maxTrials: settingsOfTune.maxTrials ?? (workshop.quick ? 6 : 50),
-      timeBudgetSeconds: settingsOfTune.timeBudgetSeconds ?? (workshop.quick ? 180 : 1800),
-      seed: settingsOfTune.seed,
+      ...tuneConfig,
       latency: workshop.quick ? false : undefined,
-      onTrial: settingsOfTune.onTrial,
-      objective: settingsOfTune.objective,
+      onTrial: typeof options.tune === "object" ? options.tune.onTrial : undefined,
       progress: options.progress,
     });
     result = { model: tuning.model, report: tuning.report };
@@ -223,14 +238,40 @@ export async function quantizeWorkshopModel(
   } else {
     result = quantizeStatic(model, calibration!, options.quant);
   }
-  await writeDirAtomic(dir, (tmp) =>
-    writeHubLayout({
+  const seconds = (performance.now() - started) / 1000;
+  const config: QuantizeRunConfig = {
+    modelId: workshop.modelId,
+    revision: options.revision ?? fp32.revision,
+    approach: options.approach,
+    method: options.approach === "static" ? options.method ?? "minmax" : undefined,
+    calibrationSamples: calibrates ? samples : undefined,
+    quick: workshop.quick,
+    ...(options.imports?.length ? { imports: [...options.imports] } : {}),
+    quant: options.quant ?? {},
+    tune: tuneConfig ?? false,
+  };
+  const reportJson = await writeDirAtomic(dir, async (tmp) => {
+    await writeHubLayout({
       dir: tmp,
       modelId: workshop.modelId,
       revision: options.revision,
       settings,
       onnx: { "model.onnx": fp32.path, "model_quantized.onnx": result.model },
-    }));
+    });
+    if (!options.report) return undefined;
+    return await writeQuantizeReport({
+      dir: tmp,
+      finalDir: dir,
+      config,
+      fp32,
+      validation: validation!,
+      report: result.report,
+      tuning,
+      seconds,
+      settings,
+      progress: options.progress,
+    });
+  });
   return {
     approach: options.approach,
     fp32,
@@ -239,8 +280,58 @@ export async function quantizeWorkshopModel(
     report: result.report,
     calibration,
     tuning,
-    seconds: (performance.now() - started) / 1000,
+    ...(reportJson ? { reportJson } : {}),
+    seconds: options.report ? (performance.now() - started) / 1000 : seconds,
   };
+}
+
+/** The tuner's settings with every default filled in (undefined: not tuned). */
+function resolveTune(
+  tune: QuantizeWorkshopOptions["tune"],
+  quick: boolean,
+): Exclude<QuantizeRunConfig["tune"], false> | undefined {
+  if (!tune) return undefined;
+  const given = tune === true ? {} : tune;
+  return {
+    criterion: given.criterion ?? DEFAULT_CRITERION,
+    strategy: given.strategy ?? "basic",
+    maxTrials: given.maxTrials ?? (quick ? 6 : 50),
+    objective: given.objective ?? "accuracy",
+    timeBudgetSeconds: given.timeBudgetSeconds ?? (quick ? 180 : 1800),
+    seed: given.seed ?? 0,
+  };
+}
+
+/**
+ * Runs a quantize task again from the resolved configuration its manifest recorded, writing the
+ * folder (with `report.json`) to `outDir` — what `deno task reproduce` does with a quantize
+ * report.
+ *
+ * @example
+ * ```ts ignore
+ * const again = await quantizeFromConfig(report.manifest.config, { outDir: tmp });
+ * console.log(again.reportJson?.predictionsSha256);
+ * ```
+ */
+export async function quantizeFromConfig(
+  config: QuantizeRunConfig,
+  options: { outDir: string; settings?: HubSettings; progress?: ProgressOption },
+): Promise<QuantizedWorkshopModel> {
+  return await quantizeWorkshopModel({
+    modelId: config.modelId,
+    revision: config.revision,
+    settings: options.settings,
+    approach: config.approach,
+    method: config.method,
+    calibrationSamples: config.calibrationSamples,
+    quick: config.quick,
+    imports: config.imports,
+    quant: config.quant,
+    tune: config.tune || undefined,
+    outDir: options.outDir,
+    progress: options.progress,
+    report: true,
+  });
 }
 
 function checkRunOptions(options: QuantizeWorkshopOptions): void {

@@ -7,7 +7,7 @@
  */
 import { basename } from "node:path";
 import { hubRepoFiles, MRPC_DATASET, mrpcParquetFile, type MrpcSplit } from "../data/mod.ts";
-import type { HubSettings } from "../hub/mod.ts";
+import { type HubSettings, hubSettings } from "../hub/mod.ts";
 import { type RunManifest, runManifest } from "../report/mod.ts";
 
 /** Options of {@link workshopManifest}. */
@@ -17,15 +17,27 @@ export interface WorkshopManifestOptions {
   seeds?: Record<string, number>;
   modelId: string;
   revision?: string;
-  /** The ONNX file the task ran. */
-  modelPath: string;
+  /** The ONNX file the task ran (leave out when the task read only the repo's files). */
+  modelPath?: string;
+  /**
+   * The model repo's files hashed beside it, when the repo has them (default: `config.json`,
+   * `tokenizer.json`, `vocab.txt`, `model.safetensors`; a task that trained from
+   * `pytorch_model.bin` names that instead).
+   */
+  modelFiles?: readonly string[];
   /** MRPC splits read (their parquet files are hashed). */
   splits: readonly MrpcSplit[];
   settings?: HubSettings;
-  threads?: { intraOp?: number };
+  threads?: { intraOp?: number; train?: number };
 }
 
-const MODEL_FILES = ["config.json", "tokenizer.json", "vocab.txt", "model.safetensors"];
+/** The model repo's files a manifest hashes by default. */
+export const MANIFEST_MODEL_FILES: readonly string[] = [
+  "config.json",
+  "tokenizer.json",
+  "vocab.txt",
+  "model.safetensors",
+];
 
 /**
  * The manifest of a workshop task, hashing its model and data files.
@@ -42,13 +54,28 @@ export async function workshopManifest(options: WorkshopManifestOptions): Promis
     settings: options.settings,
     progress: false,
   });
-  const inputs = [options.modelPath];
-  for (const file of MODEL_FILES) {
-    if (basename(options.modelPath) === file) continue;
+  const inputs = options.modelPath ? [options.modelPath] : [];
+  for (const file of options.modelFiles ?? MANIFEST_MODEL_FILES) {
+    if (options.modelPath && basename(options.modelPath) === file) continue;
     try {
       if (await model.has(file)) inputs.push(await model.path(file));
     } catch {
       // Not at hand (offline, or the repo does not have it): the model is hashed by its ONNX.
+    }
+  }
+  if (!options.modelFiles && !inputs.some((p) => basename(p) === "model.safetensors")) {
+    // A repo with PyTorch weights only (many hub models): hash them when the task has them in the
+    // cache (it read them, or exported its ONNX from them), without downloading them just for this.
+    const cached = hubRepoFiles({
+      repo: options.modelId,
+      revision: options.revision,
+      settings: { ...(options.settings ?? hubSettings()), offline: true },
+      progress: false,
+    });
+    try {
+      inputs.push(await cached.path("pytorch_model.bin"));
+    } catch {
+      // Not in the cache: the task did not read it.
     }
   }
   const data = hubRepoFiles({

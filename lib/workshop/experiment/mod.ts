@@ -20,3 +20,4 @@ export * from "./run.ts";
 export * from "./reproduce.ts";
 export * from "./run_figures.ts";
 export * from "./techniques.ts";
+export * from "./run_page.ts";

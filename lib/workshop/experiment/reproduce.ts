@@ -3,7 +3,9 @@
  * from the manifest's resolved configuration (into a temporary folder), and every figure is
  * compared then and now with its tolerance — accuracy, F1, agreement and predictions identical
  * (same machine, same seeds), latency within noise (±50% by default: the workshop's machines are
- * shared), input hashes identical.
+ * shared), input hashes identical. Tasks: `run`, `demo`, `quantize` and `prune` (pruning's
+ * fine-tuning is deterministic run to run on one machine with the same engine threads — measured
+ * bit-identical weights with OpenBLAS — so its figures are compared exactly too).
  *
  * @module
  */
@@ -12,6 +14,9 @@ import { readFile } from "node:fs/promises";
 import { Table } from "../../display/mod.ts";
 import { type RunManifest, sha256File } from "../../report/mod.ts";
 import { runDemo } from "../demo.ts";
+import { pruneFromConfig, type PruneReport, type PruneRunConfig } from "../prune_workshop_model.ts";
+import type { QuantizeReportJson, QuantizeRunConfig } from "../quantize_report.ts";
+import { quantizeFromConfig } from "../quantize_workshop_model.ts";
 import type { ExperimentConfig } from "./config.ts";
 import { type ExperimentReport, runExperiment } from "./run.ts";
 
@@ -202,11 +207,81 @@ export function compareDemoReports(
   return out;
 }
 
+/** Variants as {@link compareDemoReports} reads them. */
+function asResults(variants: readonly object[]): { results: Record<string, unknown>[] } {
+  return { results: variants as Record<string, unknown>[] };
+}
+
+/** The figures of two quantize reports compared: each variant, the INT8 file, the tuner. */
+export function compareQuantizeReports(
+  then: QuantizeReportJson,
+  now: QuantizeReportJson,
+  latencyTolerance = 0.5,
+): Comparison[] {
+  const tuner = (r: QuantizeReportJson) =>
+    r.tuner as { met?: boolean; history?: unknown[] } | undefined;
+  return [
+    ...compareDemoReports(asResults(then.results), asResults(now.results), latencyTolerance),
+    ...Object.entries(then.predictionsSha256).map(([name, hash]) =>
+      same(`${name} predictions sha256`, hash, now.predictionsSha256?.[name])
+    ),
+    same("INT8 model sha256", then.quantize.modelSha256, now.quantize?.modelSha256),
+    ...(tuner(then)
+      ? [
+        same("tuner met", String(tuner(then)?.met), String(tuner(now)?.met)),
+        same("tuner trials", tuner(then)?.history?.length, tuner(now)?.history?.length),
+      ]
+      : []),
+  ];
+}
+
+/** The figures of two prune reports compared: each variant, sparsity, updates, the model file. */
+export function comparePruneReports(
+  then: PruneReport,
+  now: PruneReport,
+  latencyTolerance = 0.5,
+): Comparison[] {
+  return [
+    ...compareDemoReports(asResults(then.variants), asResults(now.variants), latencyTolerance),
+    ...then.variants.map((v) =>
+      same(
+        `${v.name} predictions sha256`,
+        v.predictionsSha256,
+        now.variants.find((w) => w.name === v.name)?.predictionsSha256,
+      )
+    ),
+    same("overall sparsity", then.sparsity.overall, now.sparsity.overall),
+    same("train updates", then.train.updates, now.train.updates),
+    same("pruned model sha256", then.modelSha256, now.modelSha256),
+    // Fine-tuning is bit-identical run to run with the same engine threads (not across counts).
+    same("training threads", then.manifest?.threads.train, now.manifest?.threads.train),
+  ];
+}
+
+/** The figures of two reports of `task` compared. */
+function compareReports(
+  task: string,
+  then: unknown,
+  now: unknown,
+  latencyTolerance?: number,
+): Comparison[] {
+  // deno-lint-ignore no-explicit-any
+  const [a, b] = [then, now] as [any, any];
+  if (task === "demo") return compareDemoReports(a, b, latencyTolerance);
+  if (task === "quantize") return compareQuantizeReports(a, b, latencyTolerance);
+  if (task === "prune") return comparePruneReports(a, b, latencyTolerance);
+  return compareRunReports(a, b, latencyTolerance);
+}
+
 /** Runs the task of a report again (by its manifest's task). */
 const defaultRerun: Rerun = async (report, outDir) => {
   const manifest = report.manifest as RunManifest;
   if (manifest.task === "run") {
-    return (await runExperiment(manifest.config as unknown as ExperimentConfig, { outDir })).report;
+    return (await runExperiment(manifest.config as unknown as ExperimentConfig, {
+      outDir,
+      page: false,
+    }))
+      .report;
   }
   if (manifest.task === "demo") {
     const c = manifest.config as { modelId?: string; revision?: string; quick?: boolean };
@@ -218,8 +293,18 @@ const defaultRerun: Rerun = async (report, outDir) => {
     });
     return JSON.parse(await readFile(paths.json, "utf8"));
   }
+  if (manifest.task === "quantize") {
+    const config = manifest.config as unknown as QuantizeRunConfig;
+    for (const url of config.imports ?? []) await import(url);
+    return (await quantizeFromConfig(config, { outDir })).reportJson;
+  }
+  if (manifest.task === "prune") {
+    const config = manifest.config as unknown as PruneRunConfig;
+    return (await pruneFromConfig(config, { outDir })).report;
+  }
   throw new ReproduceError(
-    `report task "${manifest.task}" cannot be re-run; deno task reproduce knows run and demo.`,
+    `report task "${manifest.task}" cannot be re-run; deno task reproduce knows run, demo, ` +
+      "quantize and prune.",
   );
 };
 
@@ -239,20 +324,15 @@ export async function reproduceReport(
   const manifest = (report.manifest ?? report.extra?.manifest) as RunManifest | undefined;
   if (!manifest?.inputs || !manifest.task) {
     throw new ReproduceError(
-      `${path} has no manifest: write it with a kit that records one (deno task run, demo).`,
+      `${path} has no manifest: write it with a kit that records one (deno task run, demo, ` +
+        "quantize, prune).",
     );
   }
   const rows = await compareInputs(manifest);
   const outDir = await Deno.makeTempDir({ prefix: "reproduce-" });
   try {
-    const again = await (options.rerun ?? defaultRerun)({ ...report, manifest }, outDir) as
-      & ExperimentReport
-      & { results: Record<string, unknown>[] };
-    rows.push(
-      ...(manifest.task === "demo"
-        ? compareDemoReports(report, again, options.latencyTolerance)
-        : compareRunReports(report, again, options.latencyTolerance)),
-    );
+    const again = await (options.rerun ?? defaultRerun)({ ...report, manifest }, outDir);
+    rows.push(...compareReports(manifest.task, report, again, options.latencyTolerance));
   } finally {
     await Deno.remove(outDir, { recursive: true }).catch(() => {});
   }

@@ -114,3 +114,86 @@ Deno.test("reproduce: a technique's own figures are compared (training loss, spa
     "pruning train.finalLoss",
   ]);
 });
+
+/** A report of `task` (its figures in `figures`) whose manifest hashes one real file. */
+async function taskFixture(task: string, figures: Record<string, unknown>) {
+  const dir = await Deno.makeTempDir();
+  const model = join(dir, "model.onnx");
+  await Deno.writeFile(model, new Uint8Array([7]));
+  const manifest = await runManifest({ task, config: {}, inputs: [model] });
+  const path = join(dir, "report.json");
+  await Deno.writeTextFile(path, JSON.stringify({ task, ...figures, manifest }));
+  return path;
+}
+
+const variant = (name: string, accuracy: number) => ({
+  name,
+  accuracy,
+  f1: 0.8,
+  agreement: 1,
+  latencyMs: { b1: 2, b8: 9 },
+  sizeBytes: 100,
+  predictionsSha256: `${name}-hash`,
+});
+
+Deno.test("reproduce: a quantize report compares each variant, its predictions, the INT8 file and the tuner", async () => {
+  const then = {
+    results: [variant("fp32", 0.75), variant("int8-static", 0.74)],
+    predictionsSha256: { fp32: "a", "int8-static": "b" },
+    quantize: { modelSha256: "m" },
+    tuner: { met: true, history: [{}, {}] },
+  };
+  const path = await taskFixture("quantize", then);
+  const same = await reproduceReport(path, { rerun: () => Promise.resolve(then) });
+  assert.equal(same.ok, true);
+  assert.equal(same.rows.length, 1 + 2 * 4 + 2 + 1 + 2);
+  const changed = await reproduceReport(path, {
+    rerun: () =>
+      Promise.resolve({
+        ...then,
+        predictionsSha256: { fp32: "a", "int8-static": "c" },
+        quantize: { modelSha256: "n" },
+        tuner: { met: true, history: [{}, {}, {}] },
+      }),
+  });
+  assert.deepEqual(changed.rows.filter((r) => !r.ok).map((r) => r.figure), [
+    "int8-static predictions sha256",
+    "INT8 model sha256",
+    "tuner trials",
+  ]);
+});
+
+Deno.test("reproduce: a prune report compares each variant, sparsity, updates and the model file", async () => {
+  const then = {
+    variants: [variant("dense", 0.75), variant("pruned", 0.7)],
+    sparsity: { overall: 0.5 },
+    train: { updates: 24 },
+    modelSha256: "m",
+  };
+  const path = await taskFixture("prune", then);
+  assert.equal((await reproduceReport(path, { rerun: () => Promise.resolve(then) })).ok, true);
+  const changed = await reproduceReport(path, {
+    rerun: () =>
+      Promise.resolve({
+        ...then,
+        variants: [variant("dense", 0.75), { ...variant("pruned", 0.71), predictionsSha256: "x" }],
+        modelSha256: "n",
+      }),
+  });
+  assert.deepEqual(changed.rows.filter((r) => !r.ok).map((r) => r.figure), [
+    "pruned accuracy",
+    "pruned predictions sha256",
+    "pruned model sha256",
+  ]);
+});
+
+Deno.test("reproduce: a report without a manifest, or of an unknown task, is refused by name", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "report.json");
+  await Deno.writeTextFile(path, JSON.stringify({ results: [] }));
+  await assert.rejects(reproduceReport(path), /has no manifest: .*quantize, prune/);
+  await assert.rejects(
+    reproduceReport(await taskFixture("distill", {})),
+    /report task "distill" cannot be re-run; deno task reproduce knows run, demo, quantize and prune/,
+  );
+});

@@ -12,6 +12,7 @@ import type { MrpcSplit } from "../../data/mod.ts";
 import { checkOutputDir, writeDirAtomic, writeFileAtomic } from "../../fs/mod.ts";
 import { type HubSettings, hubSettings } from "../../hub/mod.ts";
 import { outlierTwinModel } from "../../model/mod.ts";
+import { encodeModel } from "../../onnx/mod.ts";
 import type { ProgressOption } from "../../progress/mod.ts";
 import type { RunManifest } from "../../report/mod.ts";
 import { workshopSettings } from "../../settings/mod.ts";
@@ -20,6 +21,7 @@ import { type WorkshopLoaders, workshopLoaders } from "../loaders.ts";
 import { workshopManifest } from "../workshop_manifest.ts";
 import { type ExperimentConfig, type Technique, TRAINING_TECHNIQUES } from "./config.ts";
 import { scoreAgainstFp32 } from "./run_figures.ts";
+import { writeRunPage } from "./run_page.ts";
 import { TECHNIQUE_STEPS } from "./techniques.ts";
 
 /** Options of {@link runExperiment}. */
@@ -29,6 +31,11 @@ export interface RunExperimentOptions {
   loaders?: Partial<WorkshopLoaders>;
   /** Write here instead of `config.output` (reproduce runs into a temporary folder). */
   outDir?: string;
+  /**
+   * Also write `report.html` (default true): FP32 and the result scored once more, with their
+   * latency. Reproduce, which compares only `report.json`, turns it off.
+   */
+  page?: boolean;
 }
 
 /** The figures of one model of a run (the FP32 baseline, or the result). */
@@ -225,6 +232,26 @@ export async function runExperiment(
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileAtomic(join(tmp, output.file), figures.bytes);
     await writeFileAtomic(join(tmp, "report.json"), JSON.stringify(report, null, 2) + "\n");
+    // The page scores the FP32 file the run started from (the twin's bytes when it tuned the twin).
+    if (options.page === false) return;
+    const fp32Path = twin ? join(tmp, ".fp32-twin.onnx") : classifier.path;
+    if (twin) await writeFileAtomic(fp32Path, encodeModel(fp32));
+    try {
+      await writeRunPage(tmp, {
+        report,
+        fp32Path,
+        resultPath: join(tmp, output.file),
+        batches: evaluation.batches,
+        rows: evaluation.rows,
+        vocabSize: classifier.config.vocabSize,
+        quick: config.profile === "quick",
+        tuning,
+        session,
+        progress: options.progress,
+      });
+    } finally {
+      if (twin) await Deno.remove(fp32Path);
+    }
   });
   return { report, tuning, dir };
 }

@@ -3,12 +3,15 @@
  * mixed precision, weight-only 4-bit, SmoothQuant before static INT8), in process on the hub
  * server's stand-in (or the fixture hub's tiny model), on a few validation pairs: each writes its
  * model and a report whose figures are the result scored against FP32, and a second run of the
- * same config reproduces every figure.
+ * same config reproduces every figure. Each run's `report.html` holds the summary, statistics and
+ * manifest; the tuned one draws every chart in headless Chromium.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { STANDINS } from "../../../tests/support/mirror.ts";
 import { withHub } from "../../../tests/support/with_hub.ts";
+import { CHROMIUM, extendedStep } from "../../../tests/support/extended.ts";
+import { renderPage } from "../../../tests/support/chromium.ts";
 import { compareRunReports, parseExperimentConfig, runExperiment } from "./mod.ts";
 
 const RUNS = [
@@ -18,7 +21,7 @@ const RUNS = [
   { technique: "quantization", extra: "smooth_quant: { alpha: 0.5 }\nbudget: { max_trials: 1 }" },
 ];
 
-Deno.test("runExperiment: fusion, mixed precision, weight-only and SmoothQuant runs score against FP32 and reproduce", async () => {
+Deno.test("runExperiment: fusion, mixed precision, weight-only and SmoothQuant runs score against FP32 and reproduce", async (t) => {
   await withHub({}, async ({ settings, cacheDir }) => {
     const reports = new Map<string, Awaited<ReturnType<typeof runExperiment>>["report"]>();
     for (const { technique, extra } of RUNS) {
@@ -47,10 +50,31 @@ Deno.test("runExperiment: fusion, mixed precision, weight-only and SmoothQuant r
       assert.equal(report.manifest.task, "run");
       assert.equal((report.manifest.config as { technique: string }).technique, technique);
       reports.set(technique, report);
+      const html = await Deno.readTextFile(join(dir, "report.html"));
+      assert.doesNotMatch(html, /<script src=/);
+      for (const id of ["summary", "statistics", "run"]) {
+        assert.match(html, new RegExp(`<section id="${id}">`), `${technique}: ${id}`);
+      }
+      assert.match(html, /Run manifest/);
+      if (technique === "quantization") {
+        assert.match(html, /<section id="tuner">/);
+        await extendedStep(
+          t,
+          "a run's report.html draws every chart offline",
+          CHROMIUM,
+          async () => {
+            const page = await renderPage(join(dir, "report.html"));
+            assert.deepEqual(page.errors, []);
+            // Summary, agreement, margin shift, tuner history.
+            assert.deepEqual([page.renderedPlots, page.plotDivs], [4, 4]);
+          },
+        );
+      }
       const again = await runExperiment(config, {
         settings,
         progress: false,
         outDir: join(cacheDir, "again", technique),
+        page: false,
       });
       const rows = compareRunReports(report, again.report);
       assert.deepEqual(rows.filter((row) => !row.ok), [], technique);
