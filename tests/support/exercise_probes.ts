@@ -11,8 +11,9 @@
  * `Deno.jupyter.display` inside a block; the block's `const`s leave the notebook's names as they
  * were). The copy drops the cells' `import`s (the originals already ran) and the
  * `const { solutions } = workshopSettings()` line; the probe displays the checker cell's own
- * check first and the copy's at the end. {@link exerciseProbeResults} then reads both verdicts (`ExerciseCheck`'s `text/plain`: "✔ …:
- * fixed." / "✘ …: not fixed yet.") and {@link removeExerciseProbes} takes the probes out before
+ * check first and the copy's at the end, and records both verdicts in a file (see
+ * {@link probeSource}). {@link exerciseProbeResults} then reads them (`ExerciseCheck.toString()`,
+ * its `text/plain`: "✔ …: fixed." / "✘ …: not fixed yet.") and {@link removeExerciseProbes} takes the probes out before
  * the notebook is exported and its charts counted. A setting not read through the cell's
  * `solutions` (e.g. `workshopSettings().solutions` inline) is not flipped: its probe shows
  * "fixed", and the test fails naming the exercise.
@@ -113,10 +114,11 @@ export function findExercises(notebook: NotebookDocument): ExerciseCells[] {
 /**
  * The probe's source: it displays `check` as the checker cell left it (solutions mode), then runs
  * the edit and checker cells in a block with `solutions` false, without their imports and
- * `solutions` settings line, and displays that block's `check` once at its end. (Both verdicts go
- * through `Deno.jupyter.display`: Deno's kernel 2.9.6 now and then publishes a cell's
- * `execute_result` after its idle status, which `nbclient` then drops — 1 in 20 cells ending in
- * `check;` in a trial — while a display is published before the cell ends.)
+ * `solutions` settings line, displays that block's `check` at its end and, with `recordTo`,
+ * appends both verdicts (`toString()`, the `text/plain` of the display) to that file as one JSON
+ * line. The tests read the file, not the outputs: Deno's kernel 2.9.6 now and then publishes a
+ * cell's outputs after its idle status, which `nbclient` then drops (1 in 20 cells ending in
+ * `check;` in a trial; once both displays of a probe, under load).
  *
  * @example
  * ```ts
@@ -127,11 +129,13 @@ export function findExercises(notebook: NotebookDocument): ExerciseCells[] {
  *   checker: "const c = x(T);\nif (solutions) assert.ok(c.passed, c.toString());\nc;",
  *   check: "c",
  * });
- * assert.ok(source.includes("display(c);\n{\nconst solutions = false;\nconst T = solutions ? 4 : 1;"));
- * assert.ok(!source.includes("import") && source.endsWith("await Deno.jupyter.display(c);\n}"));
+ * assert.ok(source.includes("{\nconst solutions = false;\nconst T = solutions ? 4 : 1;"));
+ * assert.ok(!source.includes("import") && source.endsWith("await Deno.jupyter.display(c);\n}\n}"));
  * ```
  */
-export function probeSource(cells: { edit: string; checker: string; check: string }): string {
+export function probeSource(
+  cells: { edit: string; checker: string; check: string; recordTo?: string },
+): string {
   const { check } = cells;
   const edit = withoutSolutionsSetting(cells.edit.replace(IMPORT, ""));
   const shown = new RegExp(
@@ -139,15 +143,24 @@ export function probeSource(cells: { edit: string; checker: string; check: strin
     "gm",
   );
   const checker = cells.checker.replace(IMPORT, "").replace(shown, "");
+  const record = cells.recordTo === undefined ? [] : [
+    `await Deno.writeTextFile(${JSON.stringify(cells.recordTo)}, JSON.stringify({ check: ` +
+    `${JSON.stringify(check)}, solved: __probeSolved, unfixed: ${check}.toString() }) + "\\n", ` +
+    "{ append: true });",
+  ];
   return [
     "// Probe added by the tests (removed before export): the checker cell's verdict, then the",
     '// two cells above again with the broken setting, whose checker must say "not fixed yet".',
     `await Deno.jupyter.display(${check});`,
     "{",
+    `const __probeSolved = ${check}.toString();`,
+    "{",
     "const solutions = false;",
     edit.trim(),
     checker.trim(),
     `await Deno.jupyter.display(${check});`,
+    ...record,
+    "}",
     "}",
   ].join("\n");
 }
@@ -164,7 +177,10 @@ function withoutSolutionsSetting(source: string): string {
  * The notebook with a probe cell after each exercise's checker cell (tagged in its metadata
  * with {@link PROBE_METADATA_KEY}).
  */
-export function addExerciseProbes(notebook: NotebookDocument): NotebookDocument {
+export function addExerciseProbes(
+  notebook: NotebookDocument,
+  options: { recordTo?: string } = {},
+): NotebookDocument {
   const exercises = findExercises(notebook);
   const cells: NotebookCell[] = [];
   notebook.cells.forEach((cell, i) => {
@@ -181,6 +197,7 @@ export function addExerciseProbes(notebook: NotebookDocument): NotebookDocument 
         edit: cellText(notebook.cells[exercise.edit]),
         checker: cellText(cell),
         check: exercise.check,
+        ...options,
       }),
     });
   });
@@ -190,7 +207,7 @@ export function addExerciseProbes(notebook: NotebookDocument): NotebookDocument 
 /** One exercise of an executed, probed notebook: its verdict in solutions mode and unfixed. */
 export interface ExerciseProbeResult {
   check: string;
-  /** The checker cell's verdict line ("✔ …: fixed. …"), as the probe displays it first. */
+  /** The checker cell's verdict line ("✔ …: fixed. …"), as its probe recorded it. */
   solved?: string;
   /** The probe's verdict line ("✘ …: not fixed yet. …"), if it showed one. */
   unfixed?: string;
@@ -202,12 +219,22 @@ export interface ExerciseProbeResult {
 
 const VERDICT = /^[✔✘] (.+?): (fixed|not fixed yet)\./;
 
-/** The verdicts of each probe of an executed notebook and of its checker cell. */
-export function exerciseProbeResults(executed: NotebookDocument): ExerciseProbeResult[] {
+/**
+ * The verdicts the probes of an executed notebook recorded (one JSON line each in the file given
+ * to {@link addExerciseProbes} as `recordTo`), in the probes' order; a probe that recorded
+ * nothing has neither verdict.
+ */
+export function exerciseProbeResults(
+  executed: NotebookDocument,
+  records: string,
+): ExerciseProbeResult[] {
+  const recorded: { check: string; solved: string; unfixed: string }[] = records.split("\n")
+    .filter((line) => line.trim()).map((line) => JSON.parse(line));
   return executed.cells.flatMap((cell) => {
     const probe = cell.metadata?.[PROBE_METADATA_KEY] as ExerciseProbe | undefined;
     if (!probe) return [];
-    const [solved, unfixed] = verdictsOf(cell);
+    const at = recorded.findIndex((r) => r.check === probe.check);
+    const { solved, unfixed } = at >= 0 ? recorded.splice(at, 1)[0] : {};
     const a = solved?.match(VERDICT);
     const b = unfixed?.match(VERDICT);
     return [{
@@ -226,14 +253,6 @@ export function removeExerciseProbes(executed: NotebookDocument): NotebookDocume
     ...executed,
     cells: executed.cells.filter((c) => !c.metadata?.[PROBE_METADATA_KEY]),
   };
-}
-
-function verdictsOf(cell: NotebookCell): (string | undefined)[] {
-  return (cell.outputs ?? []).flatMap((output) => {
-    const plain = (output.data as Record<string, string | string[]> | undefined)?.["text/plain"];
-    const text = Array.isArray(plain) ? plain.join("") : plain;
-    return text && VERDICT.test(text) ? [text] : [];
-  });
 }
 
 function cellSeconds(cell: NotebookCell): number {
