@@ -5,10 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { agreementWith } from "../lib/eval/mod.ts";
-import { buildDistilBertGraph, outlierTwin, OutlierTwinError } from "../lib/model/mod.ts";
+import { prepareMrpc } from "../lib/data/mod.ts";
+import {
+  buildDistilBertGraph,
+  OUTLIER_TWIN_DEFAULTS,
+  outlierTwin,
+  OutlierTwinError,
+} from "../lib/model/mod.ts";
 import { findLinears, type Model } from "../lib/onnx/mod.ts";
 import { calibrate, quantizeStatic } from "../lib/quant/mod.ts";
-import { standinMrpc } from "./support/mrpc.ts";
+import { meetsCriterion } from "../lib/tune/mod.ts";
+import { mrpcTsvDir, STANDINS } from "./support/mirror.ts";
+import { MINI_DIR, standinMrpc } from "./support/mrpc.ts";
 import { evaluateModel, miniStandin } from "./support/standin.ts";
 
 const { config, weights } = await miniStandin();
@@ -70,6 +78,42 @@ Deno.test("outlier twin: plain static INT8 loses more logit accuracy on the twin
   assert.ok(
     outliers.maxAbsLogitError > 3 * plain.maxAbsLogitError,
     `${outliers.maxAbsLogitError} vs ${plain.maxAbsLogitError}`,
+  );
+});
+
+Deno.test("outlier twin with the defaults (× 10 000, both sites): the same FP32 logits, and plain static INT8 fails a 1% criterion", async () => {
+  const defaults = outlierTwin(config, weights);
+  assert.equal(defaults.factor, OUTLIER_TWIN_DEFAULTS.factor);
+  assert.deepEqual(defaults.outlierInputs.length, config.nLayers + 1);
+  const twinned = buildDistilBertGraph(config, defaults.weights);
+  const [a, b] = [await logits(original), await logits(twinned)];
+  const same = agreementWith({ logits: b, reference: a, numLabels: config.numLabels });
+  assert.equal(same.agreement, 1);
+  assert.ok(same.maxAbsLogitError < 1e-4, `max |Δlogit| ${same.maxAbsLogitError}`);
+  // What the tune bench suite and notebook 07 score: the first 128 validation pairs in MRPC's
+  // order, calibrated on the first 32 training pairs.
+  const data = {
+    modelId: STANDINS.mini,
+    dir: mrpcTsvDir(),
+    tokenizerDir: MINI_DIR,
+    progress: false as const,
+  };
+  const evaluation = await prepareMrpc("validation", { ...data, batchSize: 16, limit: 128 });
+  const calib = train.batches.slice(0, 4);
+  const fp32 = await evaluateModel(twinned, evaluation.batches, { intraOpThreads: 2 });
+  const { model: int8 } = quantizeStatic(
+    twinned,
+    await calibrate(twinned, calib, { progress: false }),
+  );
+  const quantized = await evaluateModel(int8, evaluation.batches, { intraOpThreads: 2 });
+  console.log(
+    `FP32 twin accuracy ${fp32.metrics.accuracy.toFixed(4)}, static INT8 ${
+      quantized.metrics.accuracy.toFixed(4)
+    }`,
+  );
+  assert.equal(
+    meetsCriterion(quantized.metrics.accuracy, fp32.metrics.accuracy, { relative: 0.01 }),
+    false,
   );
 });
 

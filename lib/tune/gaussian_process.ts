@@ -16,6 +16,13 @@ export interface GaussianProcessOptions {
   lengthScales?: readonly number[];
   /** Observation noise variance on the normalized scale (default 1e-4). */
   noise?: number;
+  /**
+   * Least signal standard deviation, on the observations' scale (default none). Values are
+   * normalized by their spread, or by 1 when they do not vary: a caller that knows the scale of
+   * what it models (the quality a tuner can win back) sets it, so a few equal observations do
+   * not make every unexplored point look ±1 uncertain.
+   */
+  minSignalStd?: number;
 }
 
 /** A fitted process: predicts mean and standard deviation on the observations' scale. */
@@ -99,7 +106,8 @@ export function fitGaussianProcess(
   const n = ys.length;
   const mean = ys.reduce((s, y) => s + y, 0) / n;
   const variance = ys.reduce((s, y) => s + (y - mean) ** 2, 0) / n;
-  const scale = variance > 1e-12 ? Math.sqrt(variance) : 1;
+  const own = variance > 1e-12 ? Math.sqrt(variance) : 0;
+  const scale = Math.max(own, options.minSignalStd ?? 0) || 1;
   const z = ys.map((y) => (y - mean) / scale);
   const noise = options.noise ?? 1e-4;
   const root = Math.sqrt(Math.max(1, xs[0].length));

@@ -15,6 +15,7 @@
  */
 
 import { isMap, isScalar, LineCounter, parseDocument, type YAMLMap } from "yaml";
+import { OUTLIER_TWIN_DEFAULTS } from "../../model/mod.ts";
 import { pruneTargets } from "../prune_workshop_model.ts";
 
 /** The techniques a run can apply (`technique:`), one per workshop notebook topic. */
@@ -72,9 +73,24 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
         type: "object",
         description: "tune its function-preserving outlier twin instead (lib/model)",
         fields: {
-          factor: { type: "number", above: 0, default: 1000, description: "outlier scale" },
-          channels: { type: "integer", min: 1, default: 4, description: "scaled channels" },
-          seed: { type: "integer", min: 0, default: 0, description: "channel choice" },
+          factor: {
+            type: "number",
+            above: 0,
+            default: OUTLIER_TWIN_DEFAULTS.factor,
+            description: "outlier scale",
+          },
+          channels: {
+            type: "integer",
+            min: 1,
+            default: OUTLIER_TWIN_DEFAULTS.channels,
+            description: "scaled channels",
+          },
+          seed: {
+            type: "integer",
+            min: 0,
+            default: OUTLIER_TWIN_DEFAULTS.seed,
+            description: "channel choice",
+          },
         },
       },
     },
