@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { ensureJupyterKernel, JUPYTER_INSTALL_HINT } from "./kernel.ts";
 
@@ -16,12 +16,34 @@ export interface ExecuteNotebookOptions {
   cellTimeoutSeconds?: number;
   /** Where to write the executed notebook (default: a temporary folder, removed afterwards). */
   outputPath?: string;
+  /**
+   * Runs this notebook instead of the file's own (e.g. with cells added), given the file's:
+   * it runs in the file's folder, so its relative imports and paths resolve as the file's do.
+   * The file is not changed, and nothing is written beside it.
+   */
+  transform?: (notebook: NotebookDocument) => NotebookDocument;
+}
+
+/** One cell of a notebook (nbformat 4), as far as the kit reads it. */
+export interface NotebookCell {
+  cell_type: string;
+  /** The cell's text: one string, or lines as nbformat stores them. */
+  source: string | string[];
+  metadata?: Record<string, unknown>;
+  outputs?: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+/** A notebook (nbformat 4) as JSON. */
+export interface NotebookDocument {
+  cells: NotebookCell[];
+  [key: string]: unknown;
 }
 
 /** What an executed notebook produced. */
 export interface ExecutedNotebook {
   /** The executed notebook as JSON (cells with their outputs). */
-  notebook: { cells: { cell_type: string; outputs?: Record<string, unknown>[] }[] };
+  notebook: NotebookDocument;
   seconds: number;
 }
 
@@ -48,6 +70,9 @@ export async function executeNotebook(
     ? resolve(options.outputPath)
     : join(workDir!, basename(source));
   const started = performance.now();
+  const stdin = options.transform
+    ? JSON.stringify(options.transform(JSON.parse(await readFile(source, "utf8"))))
+    : undefined;
   try {
     const result = await runJupyter([
       "nbconvert",
@@ -61,8 +86,9 @@ export async function executeNotebook(
       "--ExecutePreprocessor.iopub_timeout=120",
       "--ExecutePreprocessor.raise_on_iopub_timeout=True",
       `--output=${output}`,
-      source,
-    ], options.env);
+      // A transformed notebook comes on stdin; the kernel then starts in nbconvert's folder.
+      ...(stdin === undefined ? [source] : ["--stdin"]),
+    ], { env: options.env, stdin, cwd: dirname(source) });
     if (!result.success) {
       const log = new TextDecoder().decode(result.stderr);
       const at = log.indexOf("CellExecutionError");
@@ -98,12 +124,31 @@ export async function exportNotebookHtml(path: string): Promise<string> {
   return output;
 }
 
-/** Runs `jupyter ARGS` (output piped); a Jupyter that cannot start names the fix. */
-function runJupyter(args: string[], env?: Record<string, string>): Promise<Deno.CommandOutput> {
-  return new Deno.Command("jupyter", { args, env, stdout: "piped", stderr: "piped" }).output()
-    .catch((error) => {
-      throw new NotebookExecutionError(
-        `could not start jupyter: ${error.message}. ${JUPYTER_INSTALL_HINT}`,
-      );
-    });
+/** Runs `jupyter ARGS` (output piped, `stdin` written to it); one that cannot start names the fix. */
+async function runJupyter(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+): Promise<Deno.CommandOutput> {
+  const { env, stdin, cwd } = options;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("jupyter", {
+      args,
+      env,
+      cwd,
+      stdin: stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    throw new NotebookExecutionError(
+      `could not start jupyter: ${(error as Error).message}. ${JUPYTER_INSTALL_HINT}`,
+    );
+  }
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  return await child.output();
 }

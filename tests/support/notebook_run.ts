@@ -2,10 +2,12 @@
  * Test support: executes one workshop notebook headless on Deno's Jupyter kernel, against the test
  * hub and with the stand-in model, in the quick profile and in solutions mode
  * (`WORKSHOP_SOLUTIONS=1`: every exercise cell holds its fix and its checker must pass). A failing
- * cell (cells assert their results) fails the test. The executed notebook is then exported to
- * HTML (no second run) and opened in headless Chromium without network: every figure output must
- * draw and the page log no error. One test file per notebook (`tests/notebooks/`), so
- * `deno test --parallel` spreads them over the cores.
+ * cell (cells assert their results) fails the test. In the same run, a probe after each exercise's
+ * checker cell runs its edit and checker cells again with `solutions` false: that copy must say
+ * "not fixed yet" (`exercise_probes.ts`). The probes are then taken out, and the executed notebook
+ * is exported to HTML (no second run) and opened in headless Chromium without network: every
+ * figure output must draw and the page log no error. One test file per notebook
+ * (`tests/notebooks/`), so `deno test --parallel` spreads them over the cores.
  *
  * @module
  */
@@ -14,6 +16,12 @@ import { join } from "node:path";
 import { startHubServer } from "./hub_server.ts";
 import { PROJECT_ROOT, STANDINS } from "./mirror.ts";
 import { executeNotebook, exportNotebookHtml } from "../../lib/notebook/mod.ts";
+import { writeFileAtomic } from "../../lib/fs/atomic.ts";
+import {
+  addExerciseProbes,
+  exerciseProbeResults,
+  removeExerciseProbes,
+} from "./exercise_probes.ts";
 import { CHROMIUM, extendedStep, extendedTest, JUPYTER, MIRROR } from "./extended.ts";
 import { renderPage } from "./chromium.ts";
 
@@ -31,9 +39,11 @@ export function notebookTest(name: string): void {
     const cache = await Deno.makeTempDir();
     const server = await startHubServer();
     const executed = join(cache, name);
+    const records = join(cache, "exercise_probes.jsonl");
     try {
-      const { notebook } = await executeNotebook(join(dir, name), {
+      const run = await executeNotebook(join(dir, name), {
         outputPath: executed,
+        transform: (nb) => addExerciseProbes(nb, { recordTo: records }),
         env: {
           HF_ENDPOINT: server.url,
           HF_HUB_CACHE: cache,
@@ -43,6 +53,26 @@ export function notebookTest(name: string): void {
           WORKSHOP_PROGRESS: "plain",
         },
       });
+      const probes = exerciseProbeResults(
+        run.notebook,
+        await Deno.readTextFile(records).catch(() => ""),
+      );
+      const probeSeconds = probes.reduce((s, p) => s + p.seconds, 0);
+      console.log(
+        `${name}: ${probes.length} exercise checkers run on their unfixed cells too ` +
+          `(+${probeSeconds.toFixed(1)} s of ${run.seconds.toFixed(0)} s)`,
+      );
+      assert.deepEqual(
+        probes.filter((p) => !p.ok).map(({ check, solved, unfixed }) => ({
+          check,
+          solved,
+          unfixed,
+        })),
+        [],
+        `${name}: each checker must say "fixed" with the solution and "not fixed yet" unfixed`,
+      );
+      const notebook = removeExerciseProbes(run.notebook);
+      await writeFileAtomic(executed, JSON.stringify(notebook, null, 1) + "\n");
       const code = notebook.cells.filter((c) => c.cell_type === "code");
       const errors = code.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "error");
       assert.equal(errors.length, 0);
