@@ -74,8 +74,9 @@ export function syntheticBatch(
         `keeps ids below ${SPECIAL_IDS_END} for [PAD], [UNK], [CLS], [SEP] and [MASK]`,
     );
   }
-  // Ordinary word pieces: from 1000 in a full vocabulary, right after [MASK] in a truncated one.
-  const low = vocabSize >= 2000 ? 1000 : SPECIAL_IDS_END;
+  // Ordinary word pieces: from 1000 (bert-base-uncased's unused and single-character ids lie
+  // below), or right after [MASK] in a vocabulary truncated to 1000 ids or fewer.
+  const low = vocabSize > 1000 ? 1000 : SPECIAL_IDS_END;
   const next = xorshift32((options.seed ?? 0) >>> 0 || 0x9e3779b9);
   const inputIds = new BigInt64Array(size * seqLen);
   for (let r = 0; r < size; r++) {

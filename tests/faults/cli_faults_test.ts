@@ -280,9 +280,13 @@ Deno.test("deno task quantize --tune that misses its criterion exits 3 and write
         RUN_MARKER,
         "config.json",
         "onnx",
+        "report.html",
+        "report.json",
         "tokenizer.json",
         "tokenizer_config.json",
       ]);
+      const report = JSON.parse(await Deno.readTextFile(join(parent, "o", "report.json")));
+      assert.equal(report.tuner.met, false, "the report says the criterion was missed");
       assert.deepEqual(await entries(join(parent, "o", "onnx")), [
         "model.onnx",
         "model_quantized.onnx",
