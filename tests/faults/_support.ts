@@ -74,6 +74,31 @@ export async function hashes(dir: string, skip?: string): Promise<Record<string,
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/**
+ * {@link hashes} of a task's output folder with its reports reduced to what does not depend on the
+ * clock: `report.json` to the SHA-256 of its figures (each variant's accuracy and F1, the
+ * predictions' and the INT8 model's SHA-256 — so an old report beside a new model reads as another
+ * folder), `report.html` (timings throughout) to "present".
+ */
+export async function runHashes(dir: string, skip?: string): Promise<Record<string, string>> {
+  const files = await hashes(dir, skip);
+  if (files["report.json"] !== undefined) {
+    const report = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));
+    const figures = {
+      results: report.results?.map((r: { name: string; accuracy: number; f1: number }) => [
+        r.name,
+        r.accuracy,
+        r.f1,
+      ]),
+      predictions: report.predictionsSha256,
+      int8: report.quantize?.modelSha256,
+    };
+    files["report.json"] = createHash("sha256").update(JSON.stringify(figures)).digest("hex");
+  }
+  if (files["report.html"] !== undefined) files["report.html"] = "present";
+  return files;
+}
+
 /** Names beside `dir` that start with its name and `infix` (its `.tmp-` and `.old-` siblings). */
 export async function siblings(dir: string, infix = "."): Promise<string[]> {
   const names: string[] = [];

@@ -2,8 +2,8 @@
  * Concurrent runs: two `deno task quantize` runs sharing one empty cache both succeed, and the
  * cache they fill together is byte-identical to one a single run fills; two runs writing the same
  * `--out` folder at once both succeed and leave it holding one whole run, with no temporary or
- * set-aside folder beside it. The reports (`report.json`, `report.html`) hold each run's own paths,
- * timings and latencies: of them, the figures that do not depend on the clock are compared.
+ * set-aside folder beside it. Reports are compared by their figures that do not depend on the clock
+ * (`runHashes`).
  *
  * @module
  */
@@ -11,25 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FIXTURE_HUB_DIR, startHubServer } from "../support/hub_server.ts";
 import { runTask } from "../support/run_task.ts";
-import { hashes } from "./_support.ts";
-
-/** The run's files by SHA-256, reports aside, and the reports' clock-free figures. */
-async function runOutput(dir: string) {
-  const files = await hashes(dir);
-  assert.ok(files["report.json"] && files["report.html"], `${dir}: report.json and report.html`);
-  delete files["report.json"];
-  delete files["report.html"];
-  const report = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));
-  const figures = report.results.map((
-    r: { name: string; accuracy: number; f1: number },
-  ) => [r.name, r.accuracy, r.f1]);
-  return {
-    files,
-    figures,
-    predictions: report.predictionsSha256,
-    int8: report.quantize.modelSha256,
-  };
-}
+import { hashes, runHashes } from "./_support.ts";
 
 const ARGS = ["--model", "fixture/distilbert-tiny-mrpc", "--approach", "static", "--samples", "16"];
 
@@ -67,9 +49,9 @@ Deno.test("two quantize runs sharing one empty cache both succeed; the cache is 
     const cache = await hashes(join(parent, "cache"));
     assert.ok(Object.keys(cache).some((f) => f.endsWith("model.onnx")), Object.keys(cache).join());
     assert.deepEqual(cache, await hashes(join(parent, "cache-single")));
-    const expected = await runOutput(join(parent, "single"));
-    assert.deepEqual(await runOutput(join(parent, "a")), expected);
-    assert.deepEqual(await runOutput(join(parent, "b")), expected);
+    const expected = await runHashes(join(parent, "single"));
+    assert.deepEqual(await runHashes(join(parent, "a")), expected);
+    assert.deepEqual(await runHashes(join(parent, "b")), expected);
   });
 });
 
@@ -85,7 +67,7 @@ Deno.test("two quantize runs writing the same --out at once both succeed and lea
       [0, 1].map(() => runTask("quantize", { args: [...ARGS, "--out", out], env: env("cache") })),
     );
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(await runOutput(out), await runOutput(join(parent, "single")));
+    assert.deepEqual(await runHashes(out), await runHashes(join(parent, "single")));
     const names = (await Array.fromAsync(Deno.readDir(parent))).map((e) => e.name).sort();
     assert.deepEqual(names, ["cache", "out", "single"], "no out.tmp-… or out.old-… left");
   });

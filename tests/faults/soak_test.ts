@@ -19,7 +19,7 @@ import { basename, join } from "node:path";
 import { mulberry32 } from "../../lib/random/mod.ts";
 import { FIXTURE_HUB_DIR, startHubServer } from "../support/hub_server.ts";
 import { PROJECT_ROOT } from "../support/mirror.ts";
-import { hashes, siblings } from "./_support.ts";
+import { hashes, runHashes, siblings } from "./_support.ts";
 
 const RUNS = 20;
 const SEED = 11;
@@ -76,7 +76,7 @@ async function finish(child: Child): Promise<{ status: Deno.CommandStatus; outpu
   }
 }
 
-Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGKILL) never leave a mixed folder; a clean run then matches an uninterrupted one byte for byte", async () => {
+Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGKILL) never leave a mixed folder; a clean run then matches an uninterrupted one (files byte for byte, reports by their figures)", async () => {
   const started = Date.now();
   const parent = await Deno.makeTempDir({ prefix: "soak-" });
   const server = await startHubServer({ root: FIXTURE_HUB_DIR });
@@ -87,7 +87,7 @@ Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGK
     const reference = join(parent, "reference");
     const ref = await finish(spawn([...command, ...ARGS, "--out", reference], env("cache-ref")));
     assert.equal(ref.status.code, 0, ref.output);
-    const NEW = await hashes(reference);
+    const NEW = await runHashes(reference);
     // How long a run with a warm cache takes: the range kill times are drawn from.
     const t0 = performance.now();
     const warm = await finish(
@@ -95,14 +95,14 @@ Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGK
     );
     const runMs = performance.now() - t0;
     assert.equal(warm.status.code, 0, warm.output);
-    assert.deepEqual(await hashes(join(parent, "warm")), NEW, "runs are deterministic");
+    assert.deepEqual(await runHashes(join(parent, "warm")), NEW, "runs are deterministic");
     // DIR holds an earlier run of another configuration (dynamic), made with a third cache.
     const dir = join(parent, "out");
     const prev = await finish(
       spawn([...command, ...ARGS.slice(0, 3), "dynamic", "--out", dir], env("cache-prev")),
     );
     assert.equal(prev.status.code, 0, prev.output);
-    const PREVIOUS = await hashes(dir);
+    const PREVIOUS = await runHashes(dir);
     assert.notDeepEqual(PREVIOUS, NEW);
     const previousCopy = join(parent, "previous-copy");
     await new Deno.Command("cp", { args: ["-a", dir, previousCopy] }).output();
@@ -113,7 +113,9 @@ Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGK
     for (; runs < RUNS && Date.now() - started < BUDGET_MS; runs++) {
       const signal = SIGNALS[runs % SIGNALS.length];
       // Start each run from the earlier run of the other configuration, so "whole" is checkable.
-      if (!(await exists(dir)) || JSON.stringify(await hashes(dir)) !== JSON.stringify(PREVIOUS)) {
+      if (
+        !(await exists(dir)) || JSON.stringify(await runHashes(dir)) !== JSON.stringify(PREVIOUS)
+      ) {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
         for (const old of await siblings(dir, ".old-")) {
           await Deno.remove(join(parent, old), { recursive: true });
@@ -142,7 +144,7 @@ Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGK
       );
       let state: string;
       if (await exists(dir)) {
-        const now = await hashes(dir);
+        const now = await runHashes(dir);
         state = JSON.stringify(now) === JSON.stringify(NEW)
           ? "new"
           : JSON.stringify(now) === JSON.stringify(PREVIOUS)
@@ -155,7 +157,7 @@ Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGK
         assert.equal(signal, "SIGKILL", where);
         const olds = await siblings(dir, ".old-");
         assert.equal(olds.length, 1, where);
-        const old = await hashes(join(parent, olds[0]));
+        const old = await runHashes(join(parent, olds[0]));
         assert.ok(
           JSON.stringify(old) === JSON.stringify(PREVIOUS) ||
             JSON.stringify(old) === JSON.stringify(NEW),
@@ -176,7 +178,11 @@ Deno.test("soak: 20 quantize runs killed at random points (SIGINT, SIGTERM, SIGK
 
     const clean = await finish(spawn([...command, ...ARGS, "--out", dir], env("cache")));
     assert.equal(clean.status.code, 0, clean.output);
-    assert.deepEqual(await hashes(dir), NEW, "the clean run's folder is the uninterrupted run's");
+    assert.deepEqual(
+      await runHashes(dir),
+      NEW,
+      "the clean run's folder is the uninterrupted run's",
+    );
     assert.deepEqual(await siblings(dir, "."), [], "no DIR.tmp-/DIR.old- left after a clean run");
     // Downloads cut by the kills left no partial file under a final name.
     assert.deepEqual(
