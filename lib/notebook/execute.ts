@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import { ensureJupyterKernel, JUPYTER_INSTALL_HINT } from "./kernel.ts";
 
 /** A notebook cell failed (or Jupyter could not run the notebook); the message shows which. */
@@ -47,6 +48,16 @@ export interface ExecutedNotebook {
   seconds: number;
 }
 
+/** The executor nbconvert runs notebooks with (`late_output.py` beside this file). */
+const LATE_OUTPUT_CLASS = "LateOutputExecutePreprocessor";
+const LATE_OUTPUT = `late_output.${LATE_OUTPUT_CLASS}`;
+
+/** PYTHONPATH with this folder first, so nbconvert can import `late_output`. */
+function pythonPath(env?: Record<string, string>): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return env?.PYTHONPATH ? `${here}:${env.PYTHONPATH}` : here;
+}
+
 /**
  * Executes a notebook headless with `jupyter nbconvert --execute` on Deno's kernel, as CI does,
  * and returns the executed notebook. Any failing cell fails the run with its error text.
@@ -78,17 +89,24 @@ export async function executeNotebook(
       "nbconvert",
       "--to",
       "notebook",
-      "--execute",
-      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 600}`,
-      "--ExecutePreprocessor.kernel_name=deno",
+      // nbconvert's executor, keeping outputs Deno's kernel publishes after idle (late_output.py).
+      "--Exporter.preprocessors",
+      LATE_OUTPUT,
+      `--${LATE_OUTPUT_CLASS}.enabled=True`,
+      `--${LATE_OUTPUT_CLASS}.timeout=${options.cellTimeoutSeconds ?? 600}`,
+      `--${LATE_OUTPUT_CLASS}.kernel_name=deno`,
       // The first chart of a session carries plotly.js (~5 MB): on a busy machine its output
       // can arrive after nbclient's default 4 s IOPub wait and would be dropped silently.
-      "--ExecutePreprocessor.iopub_timeout=120",
-      "--ExecutePreprocessor.raise_on_iopub_timeout=True",
+      `--${LATE_OUTPUT_CLASS}.iopub_timeout=120`,
+      `--${LATE_OUTPUT_CLASS}.raise_on_iopub_timeout=True`,
       `--output=${output}`,
       // A transformed notebook comes on stdin; the kernel then starts in nbconvert's folder.
       ...(stdin === undefined ? [source] : ["--stdin"]),
-    ], { env: options.env, stdin, cwd: dirname(source) });
+    ], {
+      env: { ...options.env, PYTHONPATH: pythonPath(options.env) },
+      stdin,
+      cwd: dirname(source),
+    });
     if (!result.success) {
       const log = new TextDecoder().decode(result.stderr);
       const at = log.indexOf("CellExecutionError");
