@@ -23,3 +23,4 @@ export * from "./weight_sqnr.ts";
 export * from "./error_atlas.ts";
 export * from "./figures.ts";
 export * from "./report_section.ts";
+export * from "./by_layer_kind.ts";
