@@ -30,6 +30,7 @@ export * from "./onnx_masks.ts";
 export * from "./structured.ts";
 export * from "./sparsity.ts";
 export * from "./bench.ts";
+export * from "./profile.ts";
 export * from "./workflow.ts";
 export * from "./figures.ts";
 export * from "./mask_step_bench.ts";

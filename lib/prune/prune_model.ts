@@ -7,8 +7,8 @@
  * @module
  */
 import type { WeightMap } from "../model/weights.ts";
-import { workshopSettings } from "../settings/mod.ts";
 import type { TfDistilBert } from "../train/distilbert.ts";
+import { trainProfile } from "../train/profile.ts";
 import {
   train,
   TRAIN_DEFAULTS,
@@ -76,7 +76,7 @@ export async function pruneModel(
   options: PruneModelOptions,
 ): Promise<PrunedModel> {
   const extension = new PruneExtension(model.config, options);
-  const epochs = options.finetuneEpochs ?? (workshopSettings().quick ? 1 : 3);
+  const epochs = options.finetuneEpochs ?? (options.train?.profile ?? trainProfile()).epochs;
   if (!(epochs >= 0 && Number.isFinite(epochs))) {
     throw new PruneOptionsError(
       `finetuneEpochs ${epochs} must be a number ≥ 0 (epochs of fine-tuning after pruning).`,

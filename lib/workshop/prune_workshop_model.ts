@@ -36,7 +36,7 @@ import {
   UnknownCriterionError,
 } from "../prune/mod.ts";
 import { classifierEvaluator, tune } from "../tune/mod.ts";
-import { tfBackendInfo } from "../train/mod.ts";
+import { tfBackendInfo, type TrainProfileName } from "../train/mod.ts";
 import { workshopSettings } from "../settings/mod.ts";
 import { writeHubLayout } from "./hub_layout.ts";
 import { checkModelChoice } from "./check_options.ts";
@@ -64,7 +64,7 @@ export interface PruneWorkshopOptions {
   heads?: number;
   /** `oneshot` (default) or `gradual` (cubic ramp over the first epoch). */
   schedule?: "oneshot" | "gradual";
-  /** Epochs of fine-tuning after the last pruning step (default 1 quick, 3 full). */
+  /** Epochs of fine-tuning after the last pruning step (default: the profile's, 1 quick and full, 3 long). */
   finetuneEpochs?: number;
   /** Recover from the dense model as teacher (`true`: α 0.5, T 2). */
   distill?: boolean | KdSettings;
@@ -73,6 +73,8 @@ export interface PruneWorkshopOptions {
   /** The hub-layout output folder (default `out/pruned`), swapped in whole. */
   outDir?: string;
   quick?: boolean;
+  /** Training profile (`pruneProfile`); default: quick with `quick`/`WORKSHOP_QUICK`, else full. */
+  profile?: TrainProfileName;
   seed?: number;
   progress?: ProgressOption;
   /** The weights and MRPC, already loaded (the notebook hands them down). */
@@ -293,7 +295,7 @@ export async function pruneWorkshopModel(
   const common = { revision: options.revision, settings, progress: options.progress };
   const config = options.data?.config ??
     await loadHubConfig(workshop.modelId, { ...common, progress: false });
-  const profileName = workshop.quick ? "quick" : "full";
+  const profileName = options.profile ?? (workshop.quick ? "quick" : "full");
   const batch = options.data?.profile.batchSize ?? 16;
   const rows = options.data?.train.encoded.length;
   pruneOptionsFor(options, targets, config, rows ? Math.ceil(rows / batch) : 1);
@@ -331,7 +333,7 @@ export async function pruneWorkshopModel(
         })).logits,
       })
       : undefined;
-    const finetuneEpochs = options.finetuneEpochs ?? (workshop.quick ? 1 : 3);
+    const finetuneEpochs = options.finetuneEpochs ?? data.profile.epochs;
     const seed = options.seed ?? 0;
     const config: PruneRunConfig = {
       modelId: data.modelId,

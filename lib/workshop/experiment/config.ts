@@ -16,6 +16,7 @@
 
 import { isMap, isScalar, LineCounter, parseDocument, type YAMLMap } from "yaml";
 import { OUTLIER_TWIN_DEFAULTS } from "../../model/mod.ts";
+import { TRAIN_PROFILE_NAMES, type TrainProfileName } from "../../train/mod.ts";
 import { pruneTargets } from "../prune_workshop_model.ts";
 
 /** The techniques a run can apply (`technique:`), one per workshop notebook topic. */
@@ -118,9 +119,9 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
   },
   profile: {
     type: "string",
-    values: ["quick", "full"],
+    values: TRAIN_PROFILE_NAMES,
     description:
-      "training profile of pruning, distillation, qat (default: WORKSHOP_QUICK=1 → quick)",
+      "training profile of pruning, distillation, qat: quick, full (≤ 15 min a notebook at DistilBERT-base size on 2 cores) or long (the papers' 3 epochs); default: WORKSHOP_QUICK=1 → quick, else full",
   },
   approach: {
     type: "string",
@@ -195,7 +196,11 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
         default: "oneshot",
         description: "when to prune",
       },
-      finetune_epochs: { type: "integer", min: 0, description: "default: 1 quick, 3 full" },
+      finetune_epochs: {
+        type: "integer",
+        min: 0,
+        description: "default: the profile's epochs (1 quick and full, 3 long)",
+      },
       distill: { type: "boolean", default: false, description: "dense model as teacher" },
     },
   },
@@ -300,7 +305,7 @@ export interface ExperimentConfig {
   cache?: string;
   technique: Technique;
   /** Training profile (resolved from `WORKSHOP_QUICK` by the run when absent). */
-  profile?: "quick" | "full";
+  profile?: TrainProfileName;
   smooth_quant?: { alpha: number; batches: number };
   pruning?: {
     criterion: string;

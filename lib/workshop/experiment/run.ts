@@ -16,6 +16,7 @@ import { encodeModel } from "../../onnx/mod.ts";
 import type { ProgressOption } from "../../progress/mod.ts";
 import type { RunManifest } from "../../report/mod.ts";
 import { workshopSettings } from "../../settings/mod.ts";
+import type { TrainProfileName } from "../../train/mod.ts";
 import { describeCriterion, meetsCriterion, type Trial, type TuneResult } from "../../tune/mod.ts";
 import { type WorkshopLoaders, workshopLoaders } from "../loaders.ts";
 import { workshopManifest } from "../workshop_manifest.ts";
@@ -89,7 +90,7 @@ export interface ExperimentReport {
 /** The config with what the environment decided written in, as the manifest records it. */
 export function resolveExperimentConfig(
   config: ExperimentConfig,
-): ExperimentConfig & { profile: "quick" | "full" } {
+): ExperimentConfig & { profile: TrainProfileName } {
   return { ...config, profile: config.profile ?? (workshopSettings().quick ? "quick" : "full") };
 }
 

@@ -20,7 +20,12 @@ import type { ProgressOption } from "../../progress/mod.ts";
 import { prepareQatData, qatFineTune } from "../../qat/mod.ts";
 import { collectLinearInputs, quantizeWeightOnly, smoothQuant } from "../../quant/mod.ts";
 import type { SessionOptions } from "../../runtime/mod.ts";
-import { prepareTrainingData, trainProfile, type TrainResult } from "../../train/mod.ts";
+import {
+  prepareTrainingData,
+  trainProfile,
+  type TrainProfileName,
+  type TrainResult,
+} from "../../train/mod.ts";
 import { classifierEvaluator, tune, type TuneResult } from "../../tune/mod.ts";
 import { pruneWorkshopModel } from "../prune_workshop_model.ts";
 import type { ExperimentConfig, Technique } from "./config.ts";
@@ -28,7 +33,7 @@ import type { ExperimentConfig, Technique } from "./config.ts";
 /** What a technique is given: the resolved config, the FP32 model and the run's data. */
 export interface TechniqueContext {
   /** The config with `profile` resolved. */
-  config: ExperimentConfig & { profile: "quick" | "full" };
+  config: ExperimentConfig & { profile: TrainProfileName };
   /** The FP32 classifier as loaded (its `.onnx` file is the distillation teacher). */
   classifier: LoadedClassifier;
   /** The FP32 model the technique starts from (the outlier twin when the config asks). */
@@ -127,6 +132,7 @@ async function pruning(ctx: TechniqueContext): Promise<TechniqueOutput> {
       finetuneEpochs: p.finetune_epochs,
       distill: p.distill,
       quick: config.profile === "quick",
+      profile: config.profile,
       seed: config.seed,
       progress: ctx.progress,
       outDir: join(work, "pruned"),

@@ -1,0 +1,48 @@
+/**
+ * Training profiles of pruning. Notebook 02 fine-tunes four pruned models (criteria, 50%
+ * unstructured, structured + distillation, pattern lock through QAT), so its "full" run gives each
+ * one epoch of the first 384 MRPC train pairs (24 updates at batch 16) and scores on all 408
+ * validation pairs: that keeps the notebook within 15 minutes with DistilBERT-base on 2 cores.
+ * "quick" is the training profiles' quick run (the same 24 updates, 128 validation pairs) and
+ * "long" their long one (3 epochs of all train pairs).
+ *
+ * @module
+ */
+import {
+  FULL_PROFILE,
+  LONG_PROFILE,
+  QUICK_PROFILE,
+  type TrainProfile,
+  type TrainProfileName,
+} from "../train/profile.ts";
+import { workshopSettings } from "../settings/mod.ts";
+
+/** One epoch of the first 384 train pairs (24 updates), evaluated at updates 12 and 24. */
+export const PRUNE_FULL_PROFILE: Readonly<TrainProfile> = {
+  ...FULL_PROFILE,
+  maxSteps: undefined,
+  trainLimit: 384,
+  evalEvery: 12,
+};
+
+/**
+ * The pruning profile named `name`, or the one `WORKSHOP_QUICK` selects.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pruneProfile } from "./profile.ts";
+ * assert.equal(pruneProfile("full").trainLimit, 384);
+ * assert.equal(pruneProfile("long").epochs, 3);
+ * ```
+ */
+export function pruneProfile(name?: TrainProfileName): TrainProfile {
+  const chosen = name ?? (workshopSettings().quick ? "quick" : "full");
+  return { ...PRUNE_PROFILES[chosen] };
+}
+
+const PRUNE_PROFILES: Readonly<Record<TrainProfileName, Readonly<TrainProfile>>> = {
+  quick: QUICK_PROFILE,
+  full: PRUNE_FULL_PROFILE,
+  long: LONG_PROFILE,
+};
