@@ -172,6 +172,11 @@ export class PruneExtension implements TrainExtension {
     if (this.#pruned) this.#keeper.apply(model);
   }
 
+  /** Frees the masks' tensors on the engine (the masks stay, for {@link masks}). */
+  end(): void {
+    this.#keeper.dispose();
+  }
+
   /** Masks (`mask/<weight>`) and the criterion's state (`criterion/…`). */
   saveState(): ExtensionState {
     const tensors: WeightMap = new Map();

@@ -32,6 +32,14 @@ export class MaskKeeper {
   set(masks: MaskSet): void {
     this.#masks = masks;
     this.#floats = new Map([...masks].map(([n, { mask }]) => [n, Float32Array.from(mask)]));
+    this.dispose();
+  }
+
+  /**
+   * Frees the masks' tensors on the engine (the masks stay: {@link apply} makes them again if it
+   * is called later). Training extensions call it when training ends.
+   */
+  dispose(): void {
     if (this.#tensors.size > 0) tf.dispose([...this.#tensors.values()]);
     this.#tensors.clear();
   }
@@ -133,5 +141,6 @@ export function patternLock(masks: MaskSet, options: PatternLockOptions = {}): T
     },
     afterGradients: ({ gradients }) => keeper.zeroGradients(gradients),
     afterUpdate: ({ model }) => keeper.apply(model),
+    end: () => keeper.dispose(),
   };
 }

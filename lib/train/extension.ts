@@ -94,6 +94,12 @@ export interface TrainExtension {
   saveState?(): ExtensionState;
   /** Continues from a state {@link TrainExtension.saveState} returned (a resumed run). */
   loadState?(state: ExtensionState): void;
+  /**
+   * Once when this call of `train` ends — completed, stopped or failed: release what the
+   * extension keeps on the engine (its tensors live in the WebAssembly heap, which does not
+   * shrink: a full-size model's masks are 170 MB).
+   */
+  end?(): void;
 }
 
 /** An extension cannot be used as given; the message names it and the fix. */

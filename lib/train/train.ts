@@ -380,6 +380,7 @@ export async function train(
       throw error;
     }
   } finally {
+    for (const extension of plan.extensions) extension.end?.();
     restoreHooks();
     stop.dispose();
     optimizer.dispose();
