@@ -2,7 +2,7 @@
  * Training profiles of pruning. Notebook 02 fine-tunes four pruned models (criteria, 50%
  * unstructured, structured + distillation, pattern lock through QAT), so its "full" run gives each
  * one epoch of the first 384 MRPC train pairs (24 updates at batch 16) and scores on all 408
- * validation pairs: that keeps the notebook within 15 minutes with DistilBERT-base on 2 cores.
+ * validation pairs, sized for a 15-minute notebook with DistilBERT-base on 2 cores.
  * "quick" is the training profiles' quick run (the same 24 updates, 128 validation pairs) and
  * "long" their long one (3 epochs of all train pairs).
  *

@@ -2,9 +2,10 @@
  * Training profiles, by how long a run may take:
  *
  * - **quick** (`WORKSHOP_QUICK=1`): a few dozen updates on a slice, for CI and notebook tests;
- * - **full** (the default): the workshop's run, sized so that each notebook takes at most 15 minutes
- *   with DistilBERT-base on a 2-core laptop (a full-size update at batch 16 takes about 4 s there):
- *   96 updates on the first 1,536 MRPC train pairs, scored on all 408 validation pairs;
+ * - **full** (the default): the workshop's run, sized for a 15-minute notebook with DistilBERT-base
+ *   on a 2-core laptop (a full-size update at batch 16 takes about 4 s there): 96 updates on the
+ *   first 1,536 MRPC train pairs, scored on all 408 validation pairs (`notebooks/README.md` has
+ *   the measured times);
  * - **long**: the recipe of the papers, 3 epochs of all 3,668 train pairs (690 updates): hours on
  *   such a laptop, minutes on a GPU. Pass `"long"` where a function takes a profile, or set
  *   `profile: long` in a `deno task run` config.

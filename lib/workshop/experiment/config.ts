@@ -121,7 +121,7 @@ export const EXPERIMENT_SCHEMA: Record<string, FieldSchema> = {
     type: "string",
     values: TRAIN_PROFILE_NAMES,
     description:
-      "training profile of pruning, distillation, qat: quick, full (≤ 15 min a notebook at DistilBERT-base size on 2 cores) or long (the papers' 3 epochs); default: WORKSHOP_QUICK=1 → quick, else full",
+      "training profile of pruning, distillation, qat: quick, full (sized for a 15-minute notebook at DistilBERT-base size on 2 cores) or long (the papers' 3 epochs); default: WORKSHOP_QUICK=1 → quick, else full",
   },
   approach: {
     type: "string",
