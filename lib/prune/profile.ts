@@ -12,10 +12,10 @@ import {
   FULL_PROFILE,
   LONG_PROFILE,
   QUICK_PROFILE,
+  selectProfile,
   type TrainProfile,
   type TrainProfileName,
 } from "../train/profile.ts";
-import { workshopSettings } from "../settings/mod.ts";
 
 /** One epoch of the first 384 train pairs (24 updates), evaluated at updates 12 and 24. */
 export const PRUNE_FULL_PROFILE: Readonly<TrainProfile> = {
@@ -37,12 +37,8 @@ export const PRUNE_FULL_PROFILE: Readonly<TrainProfile> = {
  * ```
  */
 export function pruneProfile(name?: TrainProfileName): TrainProfile {
-  const chosen = name ?? (workshopSettings().quick ? "quick" : "full");
-  return { ...PRUNE_PROFILES[chosen] };
+  return selectProfile(
+    { quick: QUICK_PROFILE, full: PRUNE_FULL_PROFILE, long: LONG_PROFILE },
+    name,
+  );
 }
-
-const PRUNE_PROFILES: Readonly<Record<TrainProfileName, Readonly<TrainProfile>>> = {
-  quick: QUICK_PROFILE,
-  full: PRUNE_FULL_PROFILE,
-  long: LONG_PROFILE,
-};

@@ -8,7 +8,6 @@
  */
 import type { WeightMap } from "../model/weights.ts";
 import type { TfDistilBert } from "../train/distilbert.ts";
-import { trainProfile } from "../train/profile.ts";
 import {
   train,
   TRAIN_DEFAULTS,
@@ -17,6 +16,7 @@ import {
   type TrainResult,
 } from "../train/train.ts";
 import { PruneOptionsError } from "./errors.ts";
+import { pruneProfile } from "./profile.ts";
 import { PruneExtension, type PruneOptions } from "./extension.ts";
 import type { MaskSet, MaskSparsity } from "./mask.ts";
 
@@ -76,7 +76,7 @@ export async function pruneModel(
   options: PruneModelOptions,
 ): Promise<PrunedModel> {
   const extension = new PruneExtension(model.config, options);
-  const epochs = options.finetuneEpochs ?? (options.train?.profile ?? trainProfile()).epochs;
+  const epochs = options.finetuneEpochs ?? (options.train?.profile ?? pruneProfile()).epochs;
   if (!(epochs >= 0 && Number.isFinite(epochs))) {
     throw new PruneOptionsError(
       `finetuneEpochs ${epochs} must be a number ≥ 0 (epochs of fine-tuning after pruning).`,

@@ -12,10 +12,10 @@ import {
   FULL_PROFILE,
   LONG_PROFILE,
   QUICK_PROFILE,
+  selectProfile,
   type TrainProfile,
   type TrainProfileName,
 } from "../train/mod.ts";
-import { workshopSettings } from "../settings/mod.ts";
 
 /**
  * 48 updates at 2e-5 (below the 5e-5 of FP32 fine-tuning) on the first 768 train pairs, evaluated
@@ -68,12 +68,8 @@ export const QAT_CALIBRATION_SAMPLES: Readonly<Record<TrainProfileName, number>>
  * ```
  */
 export function qatProfile(name?: TrainProfileName): TrainProfile {
-  const chosen = name ?? (workshopSettings().quick ? "quick" : "full");
-  return { ...QAT_PROFILES[chosen] };
+  return selectProfile(
+    { quick: QAT_QUICK_PROFILE, full: QAT_FULL_PROFILE, long: QAT_LONG_PROFILE },
+    name,
+  );
 }
-
-const QAT_PROFILES: Readonly<Record<TrainProfileName, Readonly<TrainProfile>>> = {
-  quick: QAT_QUICK_PROFILE,
-  full: QAT_FULL_PROFILE,
-  long: QAT_LONG_PROFILE,
-};

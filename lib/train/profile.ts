@@ -99,12 +99,24 @@ export const QUICK_PROFILE: Readonly<TrainProfile> = {
  * ```
  */
 export function trainProfile(name?: TrainProfileName): TrainProfile {
-  const chosen = name ?? (workshopSettings().quick ? "quick" : "full");
-  return { ...PROFILES[chosen] };
+  return selectProfile({ quick: QUICK_PROFILE, full: FULL_PROFILE, long: LONG_PROFILE }, name);
 }
 
-const PROFILES: Readonly<Record<TrainProfileName, Readonly<TrainProfile>>> = {
-  quick: QUICK_PROFILE,
-  full: FULL_PROFILE,
-  long: LONG_PROFILE,
-};
+/** A technique's profiles by name. */
+export type TrainProfiles = Readonly<Record<TrainProfileName, Readonly<TrainProfile>>>;
+
+/**
+ * A copy of the profile of `profiles` named `name`, or of the one `WORKSHOP_QUICK` selects (quick
+ * when set, else full): what `trainProfile`, `qatProfile` and `pruneProfile` share.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FULL_PROFILE, LONG_PROFILE, QUICK_PROFILE, selectProfile } from "./profile.ts";
+ * const profiles = { quick: QUICK_PROFILE, full: FULL_PROFILE, long: LONG_PROFILE };
+ * assert.equal(selectProfile(profiles, "long").epochs, 3);
+ * ```
+ */
+export function selectProfile(profiles: TrainProfiles, name?: TrainProfileName): TrainProfile {
+  return { ...profiles[name ?? (workshopSettings().quick ? "quick" : "full")] };
+}

@@ -72,6 +72,7 @@ export interface PruneWorkshopOptions {
   int8?: boolean | { tune: boolean };
   /** The hub-layout output folder (default `out/pruned`), swapped in whole. */
   outDir?: string;
+  /** The quick profile and short latency runs (default: `profile` is quick, else `WORKSHOP_QUICK`). */
   quick?: boolean;
   /** Training profile (`pruneProfile`); default: quick with `quick`/`WORKSHOP_QUICK`, else full. */
   profile?: TrainProfileName;
@@ -287,9 +288,10 @@ export async function pruneWorkshopModel(
   const targets = pruneTargets(options);
   const dir = await checkOutputDir(options.outDir ?? join("out", "pruned"));
   const modelId = options.modelId ?? options.data?.modelId;
+  const quick = options.quick ?? (options.profile && options.profile === "quick");
   const workshop = workshopSettings({
     ...(modelId ? { modelId } : {}),
-    ...(options.quick !== undefined ? { quick: options.quick } : {}),
+    ...(quick !== undefined ? { quick } : {}),
   });
   const settings = options.settings ?? hubSettings();
   const common = { revision: options.revision, settings, progress: options.progress };

@@ -131,7 +131,6 @@ async function pruning(ctx: TechniqueContext): Promise<TechniqueOutput> {
       schedule: p.schedule,
       finetuneEpochs: p.finetune_epochs,
       distill: p.distill,
-      quick: config.profile === "quick",
       profile: config.profile,
       seed: config.seed,
       progress: ctx.progress,
