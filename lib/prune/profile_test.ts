@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { hubSettings } from "../hub/mod.ts";
-import { startHubServer } from "../../tests/support/hub_server.ts";
+import { withHub } from "../../tests/support/with_hub.ts";
 import { STANDINS } from "../../tests/support/mirror.ts";
 import { extendedTest, MIRROR } from "../../tests/support/extended.ts";
 import { FULL_PROFILE, LONG_PROFILE, QUICK_PROFILE } from "../train/mod.ts";
@@ -21,12 +20,10 @@ extendedTest(
   "preparePruneData: the sweep sample is the first 128 validation pairs, scored in dataset order",
   MIRROR,
   async () => {
-    const server = await startHubServer();
-    const cache = await Deno.makeTempDir();
-    try {
+    await withHub({}, async ({ settings }) => {
       const common = {
         modelId: STANDINS.mini,
-        settings: hubSettings({ endpoint: server.url, cacheDir: cache }),
+        settings,
         calibrationSamples: 8,
         progress: false as const,
       };
@@ -52,9 +49,6 @@ extendedTest(
         profile: { ...QUICK_PROFILE, trainLimit: 16 },
       });
       assert.equal(quick.sample, quick.validation, "no second pass when the profile has 128 rows");
-    } finally {
-      await server.close();
-      await Deno.remove(cache, { recursive: true });
-    }
+    });
   },
 );
