@@ -2,10 +2,11 @@
  * Fake quantization: quantize then dequantize in float, `y = (clamp(round(x / s) + z) − z) · s`,
  * so the forward pass sees exactly the values an int8/uint8 model computes with while everything
  * stays float32 and differentiable. The numerics are those of `lib/quant`'s ONNX
- * `QuantizeLinear`/`DequantizeLinear` (`x / s` in float32, rounding half to even — tfjs's
- * `round` on the wasm backend is banker's rounding — saturation to the type's range,
- * `(q − z) · s` in float32), so a fake-quantized tensor equals
- * `dequantizeLinear(quantizeLinear(x))` element for element.
+ * `QuantizeLinear`/`DequantizeLinear` (`x / s` in float32, rounding half to even, saturation to
+ * the type's range, `(q − z) · s` in float32), so a fake-quantized tensor equals
+ * `dequantizeLinear(quantizeLinear(x))` element for element. Both passes run as kernels of the
+ * wasm backend (`fake_quant_kernel.ts`) that allocate one tensor each, which keeps a QAT step at
+ * DistilBERT-base size within the backend's heap.
  *
  * Backward: the straight-through estimator with clipping — the gradient passes unchanged where
  * `round(x / s) + z` lies inside the type's range and is zero where the value was saturated.
@@ -14,9 +15,15 @@
  *
  * @module
  */
-import type { GradSaveFunc, Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+import type { GradSaveFunc, NamedAttrMap, Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
 import { tf } from "../train/mod.ts";
 import { computeQuantParams, type QuantParams, typeRange } from "../quant/mod.ts";
+import {
+  FAKE_QUANT_GRAD_KERNEL,
+  FAKE_QUANT_KERNEL,
+  type FakeQuantAttrs,
+  registerFakeQuantKernels,
+} from "./fake_quant_kernel.ts";
 
 /** Parameters given to fake quantization are inconsistent; the message says which and why. */
 export class FakeQuantError extends Error {
@@ -41,8 +48,8 @@ export function requireTf(where: string): void {
   }
 }
 
-/** The tensor shape `[1, …, channels, …, 1]` that broadcasts per-channel parameters. */
-function paramShape(x: Tensor, params: QuantParams): number[] {
+/** The channel axis of `params` on `x` (−1 per tensor), checked against `x`'s shape. */
+function channelAxis(x: Tensor, params: QuantParams): number {
   const n = params.scale.length;
   if (params.zeroPoint.length !== n) {
     throw new FakeQuantError(
@@ -55,7 +62,7 @@ function paramShape(x: Tensor, params: QuantParams): number[] {
         `fakeQuantize: ${n} scales without an axis; set params.axis for per-channel parameters.`,
       );
     }
-    return [];
+    return -1;
   }
   const axis = params.axis < 0 ? params.axis + x.rank : params.axis;
   if (!(axis >= 0 && axis < x.rank) || x.shape[axis] !== n) {
@@ -64,7 +71,18 @@ function paramShape(x: Tensor, params: QuantParams): number[] {
         `[${x.shape}]; compute the parameters on the axis whose size is the number of channels.`,
     );
   }
-  return x.shape.map((_, d) => (d === axis ? n : 1));
+  return axis;
+}
+
+/** Options of {@link fakeQuantize}. */
+export interface FakeQuantizeOptions {
+  /**
+   * The parameters are symmetric ones computed from the tensor's own extremes, as
+   * {@link weightQuantParams} and {@link embeddingQuantParams} give (or from a table the tensor's
+   * rows were looked up in): no value can saturate, so the clipped straight-through gradient is
+   * the identity and the backward pass skips its mask (default false).
+   */
+  ownRange?: boolean;
 }
 
 /**
@@ -87,35 +105,40 @@ function paramShape(x: Tensor, params: QuantParams): number[] {
  * assert.deepEqual(Array.from(g.dataSync()), [1, 1, 1, 0]); // 3 saturates: no gradient
  * ```
  */
-export function fakeQuantize<T extends Tensor>(x: T, params: QuantParams): T {
+export function fakeQuantize<T extends Tensor>(
+  x: T,
+  params: QuantParams,
+  options: FakeQuantizeOptions = {},
+): T {
   requireTf("fakeQuantize");
-  const shape = paramShape(x, params);
+  if (x.dtype !== "float32") {
+    throw new FakeQuantError(
+      `fakeQuantize: the tensor is ${x.dtype}; fake quantization takes float32.`,
+    );
+  }
   const { qmin, qmax } = typeRange(params.type);
   // clamp(round(x / s) + z, qmin, qmax) − z == clamp(round(x / s), qmin − z, qmax − z): integers
-  // below 2²⁴ are exact in float32, so the shorter form gives the same values. One zero point for
-  // all channels (symmetric weights) clamps with scalars: the wasm backend's broadcasting
-  // min/max is far slower than its scalar clip.
-  const zp = params.zeroPoint;
-  const uniform = zp.every((z) => z === zp[0]);
-  const lo = uniform ? qmin - zp[0] : Float32Array.from(zp, (z) => qmin - z);
-  const hi = uniform ? qmax - zp[0] : Float32Array.from(zp, (z) => qmax - z);
+  // below 2²⁴ are exact in float32, so the shorter form gives the same values.
+  const attrs: FakeQuantAttrs = {
+    scale: Float32Array.from(params.scale),
+    lo: Float32Array.from(params.zeroPoint, (z) => qmin - z),
+    hi: Float32Array.from(params.zeroPoint, (z) => qmax - z),
+    axis: channelAxis(x, params),
+  };
+  registerFakeQuantKernels(tf);
+  // Attributes are plain data the kernels read; tfjs's attribute type has no typed arrays.
+  const kernelAttrs = attrs as unknown as NamedAttrMap;
   const op = tf.customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const [input, save] = args as [Tensor, GradSaveFunc];
-    const scale = tf.tensor(params.scale, shape, "float32");
-    const rounded = tf.round(tf.div(input, scale));
-    let clipped: Tensor;
-    if (typeof lo === "number") {
-      clipped = tf.clipByValue(rounded, lo, hi as number);
-    } else {
-      const low = tf.tensor(lo, shape, "float32");
-      const high = tf.tensor(hi as Float32Array, shape, "float32");
-      clipped = tf.minimum(tf.maximum(rounded, low), high);
-    }
-    save([rounded, clipped]);
+    const value = tf.engine().runKernel(FAKE_QUANT_KERNEL, { x: input }, kernelAttrs) as Tensor;
+    // Nothing saturates: the clipped straight-through gradient is the gradient itself.
+    if (options.ownRange) return { value, gradFunc: (dy: Tensor) => dy };
+    save([input]);
     return {
-      value: tf.mul(clipped, scale),
+      value,
       // Straight-through where nothing was clipped (round(x/s) + z inside [qmin, qmax]).
-      gradFunc: (dy: Tensor, [r, c]: Tensor[]) => tf.mul(dy, tf.cast(tf.equal(r, c), "float32")),
+      gradFunc: (dy: Tensor, [saved]: Tensor[]) =>
+        tf.engine().runKernel(FAKE_QUANT_GRAD_KERNEL, { dy, x: saved }, kernelAttrs) as Tensor,
     };
   });
   return op(x) as T;

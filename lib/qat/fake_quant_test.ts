@@ -99,10 +99,47 @@ Deno.test("per-channel weights: parameters and values equal computeQuantParamsPe
   assert.deepEqual(mine, theirs);
   assert.equal(mine.scale[5], 1);
   assertSameFloats(fakeQuantized(w, [out, inF], mine), reference(w, [out, inF], theirs), "weight");
-  // Asymmetric per-channel parameters (distinct zero points) take the broadcasting path.
+  // Asymmetric per-channel parameters: each channel its own zero point, so its own clamp range.
   const asym = computeQuantParamsPerChannel({ data: w, dims: [out, inF], axis: 0, type: "uint8" });
   assert.ok(new Set(asym.zeroPoint).size > 1);
   assertSameFloats(fakeQuantized(w, [out, inF], asym), reference(w, [out, inF], asym), "uint8");
+});
+
+Deno.test("per-channel parameters on a middle axis of a rank-3 tensor equal QuantizeLinear's", () => {
+  const dims = [3, 5, 7]; // channels on axis 1: runs of 7 elements, 3 × 5 runs
+  const x = randomData(3 * 5 * 7, 4);
+  const p = computeQuantParamsPerChannel({ data: x, dims, axis: 1, type: "uint8" });
+  assert.ok(new Set(p.scale).size === 5 && new Set(p.zeroPoint).size > 1);
+  assertSameFloats(fakeQuantized(x, dims, p), reference(x, dims, p), "axis 1");
+  const last = computeQuantParamsPerChannel({ data: x, dims, axis: -1, type: "int8" });
+  assertSameFloats(fakeQuantized(x, dims, last), reference(x, dims, last), "axis −1");
+});
+
+Deno.test("ownRange: a weight's own parameters saturate nothing, so the identity gradient is the clipped one", () => {
+  const w = randomData(24 * 40, 7, 0.05);
+  const weight = tf.tensor2d(w, [24, 40]);
+  const upstream = tf.tensor2d(randomData(24 * 40, 8), [24, 40]);
+  for (const reduceRange of [false, true]) {
+    const p = weightQuantParams(weight, { reduceRange });
+    const grad = (options: { ownRange?: boolean }) =>
+      tf.grad((t) => tf.sum(tf.mul(fakeQuantize(t, p, options), upstream)))(weight).dataSync();
+    const own = grad({ ownRange: true });
+    assert.deepEqual(own, grad({}), `reduceRange ${reduceRange}`);
+    assert.deepEqual(own, upstream.dataSync());
+    assertSameFloats(
+      fakeQuantize(weight, p, { ownRange: true }).dataSync() as Float32Array,
+      reference(w, [24, 40], p),
+      "values",
+    );
+  }
+  tf.dispose([weight, upstream]);
+});
+
+Deno.test("fake quantization of a non-float tensor is refused with its dtype", () => {
+  const p = computeQuantParams({ min: 0, max: 2.55, type: "uint8" });
+  const ids = tf.tensor1d([1, 2], "int32");
+  assert.throws(() => fakeQuantize(ids, p), /the tensor is int32; fake quantization takes float32/);
+  ids.dispose();
 });
 
 Deno.test("straight-through estimator: gradient 1 inside the range, 0 where saturated", () => {

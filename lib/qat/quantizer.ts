@@ -93,6 +93,8 @@ export class QatQuantizer {
   readonly #attached = new Map<TfDistilBert, ForwardHooks>();
   /** Per tensor: its min and max, read once when several sites see it (q/k/v). */
   #extremes = new WeakMap<Tensor, MinMax>();
+  /** Per tensor: its fake-quantized values, computed once when sites share input and range. */
+  #shared = new WeakMap<Tensor, Quantized<Tensor>>();
 
   constructor(options: QatQuantizerOptions = {}) {
     const { ranges, ...scheme } = options;
@@ -225,7 +227,22 @@ export class QatQuantizer {
   #activation<T extends Tensor>(site: string, x: T, training: boolean): Quantized<T> | undefined {
     if (training && this.observing) this.#observerOf(site).observe(this.#extremesOf(x));
     const params = this.activationParams(site);
-    return params ? { value: fakeQuantize(x, params), params } : undefined;
+    return params ? this.#fakeQuantizeShared(x, params) : undefined;
+  }
+
+  /**
+   * `x` fake-quantized with `params`, reusing the tensor of an earlier site that quantized the
+   * same `x` with equal parameters (q, k and v read one input): one tensor instead of three, the
+   * same values, and the same gradient (the three upstream gradients summed, then masked once).
+   */
+  #fakeQuantizeShared<T extends Tensor>(x: T, params: QuantParams): Quantized<T> {
+    const earlier = this.#shared.get(x);
+    if (earlier && !earlier.value.isDisposed && sameParams(earlier.params, params)) {
+      return earlier as Quantized<T>;
+    }
+    const quantized = { value: fakeQuantize(x, params), params };
+    this.#shared.set(x, quantized);
+    return quantized;
   }
 
   #extremesOf(x: Tensor): MinMax {
@@ -246,7 +263,7 @@ export class QatQuantizer {
     return next({
       ...call,
       x: x.value,
-      weight: fakeQuantize(call.weight, w),
+      weight: fakeQuantize(call.weight, w, { ownRange: true }),
       bias: fakeQuantizeBias(call.bias, x.params.scale[0], w.scale),
     });
   }
@@ -270,6 +287,14 @@ export class QatQuantizer {
     return fakeQuantize(
       next(call),
       embeddingQuantParams(call.table, { reduceRange: this.scheme.reduceRange }),
+      { ownRange: true },
     );
   }
+}
+
+function sameParams(a: QuantParams, b: QuantParams): boolean {
+  const same = (u: ArrayLike<number>, v: ArrayLike<number>) =>
+    u.length === v.length && Array.prototype.every.call(u, (x: number, i: number) => x === v[i]);
+  return a.type === b.type && a.axis === b.axis && same(a.scale, b.scale) &&
+    same(a.zeroPoint, b.zeroPoint);
 }

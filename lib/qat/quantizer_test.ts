@@ -5,7 +5,13 @@ import { dequantizeLinear } from "../quant/mod.ts";
 import { type ModelInputs, tf, TfDistilBert } from "../train/mod.ts";
 import { TINY_CONFIG } from "../train/_test_support.ts";
 import { exportQatModel } from "./export.ts";
-import { embeddingQuantParams, fakeQuantize } from "./fake_quant.ts";
+import {
+  embeddingQuantParams,
+  fakeQuantize,
+  fakeQuantizeBias,
+  weightQuantParams,
+} from "./fake_quant.ts";
+import { FAKE_QUANT_KERNEL } from "./fake_quant_kernel.ts";
 import { QatQuantizer } from "./quantizer.ts";
 import { embeddingNodes } from "./sites.ts";
 
@@ -144,4 +150,56 @@ Deno.test("quantizeEmbeddings: gradients are straight-through, the same as quant
   qat.enabled = false;
   assert.deepEqual(run(rowsFirst), run(float));
   for (const m of [rowsFirst, tableFirst, atQuantized, float, off]) m.dispose();
+});
+
+Deno.test("q, k and v share one fake-quantized input: the same logits and gradients, one kernel call instead of three", async () => {
+  const weights = tinyWeights(4);
+  const inputs: ModelInputs = {
+    size: 2,
+    seqLen: 6,
+    inputIds: [2, 9, 14, 7, 3, 0, 2, 21, 9, 11, 28, 3],
+    attentionMask: [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+  };
+  const qat = new QatQuantizer();
+  const shared = await TfDistilBert.fromWeights(TINY_CONFIG, weights);
+  qat.attach(shared);
+  tf.tidy(() => shared.forward(inputs, { training: true }).logits); // observes every site once
+  qat.observing = false;
+  const q = "distilbert.transformer.layer.0.attention.q_lin";
+  assert.deepEqual(qat.activationParams(q), qat.activationParams(q.replace("q_lin", "v_lin")));
+  // The reference quantizes each Linear's input on its own, with the quantizer's parameters.
+  const reduceRange = qat.scheme.reduceRange;
+  const separate = await TfDistilBert.fromWeights(TINY_CONFIG, weights, {
+    hooks: {
+      linear: (call, next) => {
+        const p = qat.activationParams(call.name)!;
+        const w = weightQuantParams(call.weight, { reduceRange });
+        return next({
+          ...call,
+          x: fakeQuantize(call.x, p),
+          weight: fakeQuantize(call.weight, w),
+          bias: fakeQuantizeBias(call.bias, p.scale[0], w.scale),
+        });
+      },
+    },
+  });
+  const names = [...weights.keys()].filter((n) => !n.includes("embeddings"));
+  const run = (model: TfDistilBert) =>
+    tf.tidy(() => {
+      const variables = names.map((n) => model.variable(n));
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = model.forward(inputs, { training: true, dropoutSeed: 5 }).logits;
+        return tf.sum(tf.mul(logits, tf.tensor2d([[1, -2], [0.5, 3]])));
+      }, variables);
+      return [value.dataSync(), ...variables.map((v) => grads[v.name].dataSync())];
+    });
+  assert.deepEqual(run(shared), run(separate));
+  const calls = async (model: TfDistilBert) =>
+    (await tf.profile(() => tf.tidy(() => model.forward(inputs, { training: true }).logits)))
+      .kernels.filter((k) => k.name === FAKE_QUANT_KERNEL).length;
+  // Per layer 6 weights and 6 inputs (q, k, v, out, lin1, lin2), plus the classifier head's 2 + 2.
+  assert.equal(await calls(separate), 6 + 6 + 4);
+  assert.equal(await calls(shared), 6 + 4 + 4);
+  shared.dispose();
+  separate.dispose();
 });
