@@ -68,42 +68,43 @@ function attrsOf(attrs: NamedAttrMap | undefined): FakeQuantAttrs {
   return attrs as unknown as FakeQuantAttrs;
 }
 
-const fakeQuantizeKernel: KernelFunc = ({ inputs, attrs, backend }) => {
-  const { x } = inputs as { x: TensorInfo };
-  const { scale, lo, hi, axis } = attrsOf(attrs);
-  const wasm = backend as unknown as WasmHeapBackend;
+/**
+ * The forward pass (`dy` undefined: `clamp(round(x / s), lo, hi) · s`) or the gradient (`dy`
+ * where `round(x / s)` lies inside `[lo, hi]`, else 0), into one new float32 tensor.
+ */
+function fakeQuantizeOnHeap(
+  backend: WasmHeapBackend,
+  x: TensorInfo,
+  { scale, lo, hi, axis }: FakeQuantAttrs,
+  dy?: TensorInfo,
+): TensorInfo {
   // The output first: allocating may grow the heap, which would detach earlier views of it.
-  const out = wasm.makeOutput(x.shape, "float32");
-  const y = wasm.typedArrayFromHeap(out) as Float32Array;
-  const values = wasm.typedArrayFromHeap(x) as Float32Array;
+  const out = backend.makeOutput(x.shape, "float32");
+  const result = backend.typedArrayFromHeap(out) as Float32Array;
+  const values = backend.typedArrayFromHeap(x) as Float32Array;
+  const grad = dy && (backend.typedArrayFromHeap(dy) as Float32Array);
   const f = Math.fround;
   forEachChannelRun(x.shape, axis, (from, to, c) => {
     const s = scale[c], low = lo[c], high = hi[c];
     for (let i = from; i < to; i++) {
       const q = roundHalfEven(f(values[i] / s));
-      y[i] = (q < low ? low : q > high ? high : q) * s;
+      if (grad) result[i] = q >= low && q <= high ? grad[i] : 0;
+      else result[i] = (q < low ? low : q > high ? high : q) * s;
     }
   });
   return out;
-};
+}
+
+const fakeQuantizeKernel: KernelFunc = ({ inputs, attrs, backend }) =>
+  fakeQuantizeOnHeap(
+    backend as unknown as WasmHeapBackend,
+    (inputs as { x: TensorInfo }).x,
+    attrsOf(attrs),
+  );
 
 const fakeQuantizeGradKernel: KernelFunc = ({ inputs, attrs, backend }) => {
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
-  const { scale, lo, hi, axis } = attrsOf(attrs);
-  const wasm = backend as unknown as WasmHeapBackend;
-  const out = wasm.makeOutput(x.shape, "float32");
-  const dx = wasm.typedArrayFromHeap(out) as Float32Array;
-  const grad = wasm.typedArrayFromHeap(dy) as Float32Array;
-  const values = wasm.typedArrayFromHeap(x) as Float32Array;
-  const f = Math.fround;
-  forEachChannelRun(x.shape, axis, (from, to, c) => {
-    const s = scale[c], low = lo[c], high = hi[c];
-    for (let i = from; i < to; i++) {
-      const q = roundHalfEven(f(values[i] / s));
-      dx[i] = q >= low && q <= high ? grad[i] : 0;
-    }
-  });
-  return out;
+  return fakeQuantizeOnHeap(backend as unknown as WasmHeapBackend, x, attrsOf(attrs), dy);
 };
 
 /**
