@@ -19,6 +19,7 @@
  * @module
  */
 export * from "./backend.ts";
+export * from "./heap.ts";
 export * from "./ops.ts";
 export * from "./simd_matmul.ts";
 export * from "./gemm.ts";

@@ -23,6 +23,7 @@ import { initTf, tf } from "./backend.ts";
 import { epochBatches, type TrainExamples } from "./batches.ts";
 import { CheckpointError, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { globalNormScale } from "./clip.ts";
+import { heapWarning, wasmHeapBytes } from "./heap.ts";
 import type { TfDistilBert } from "./distilbert.ts";
 import { evaluateTf } from "./evaluate_tf.ts";
 import {
@@ -316,6 +317,7 @@ export async function train(
       );
       await options.onEval?.(record);
     };
+    let heapWarned = false;
     try {
       outer: while (state.step < plan.totalSteps) {
         const batches = epochBatches(data, {
@@ -338,6 +340,7 @@ export async function train(
           state.step++;
           state.batchInEpoch++;
           state.history.push(record);
+          heapWarned ||= warnOfHeap(record, log);
           tokens += record.tokens;
           trainMs += record.ms;
           progress.update(state.step);
@@ -538,6 +541,17 @@ function runStep(
     paddedTokens: batch.size * batch.seqLen,
     ms: performance.now() - started,
   };
+}
+
+/** Logs {@link heapWarning} after `record`'s step when it applies; whether it did. */
+function warnOfHeap(record: StepRecord, log: (line: string) => void): boolean {
+  const warning = heapWarning({
+    bytes: wasmHeapBytes(),
+    batchSize: record.rows,
+    seqLen: record.paddedTokens / record.rows,
+  });
+  if (warning) log(warning);
+  return warning !== undefined;
 }
 
 interface Stopper {
