@@ -18,6 +18,7 @@
  * @module
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import type { WasmHeapBackend } from "../train/gemm_kernels.ts";
 import type { Tf } from "../train/mod.ts";
 
 /** The kernel name of the forward pass (`tf.engine().runKernel(FAKE_QUANT_KERNEL, { x }, attrs)`). */
@@ -35,12 +36,6 @@ export interface FakeQuantAttrs {
   hi: Float32Array;
   /** The channel axis, −1 for per-tensor parameters. */
   axis: number;
-}
-
-/** The subset of the wasm backend's interface these kernels use. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 /** `round(v)` with ties to even, as tfjs's `round`. */

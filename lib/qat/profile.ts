@@ -2,9 +2,8 @@
  * Training profiles of quantization-aware training: a short fine-tune at a low learning rate,
  * starting from an already trained model (QAT adapts the weights to quantization; it does not
  * learn the task again). "full" is the workshop's run (96 updates of 8 rows, sized for a 15-minute
- * notebook with DistilBERT-base on 2 cores), "long" one epoch
- * of all MRPC train pairs, "quick" (`WORKSHOP_QUICK=1`) a few updates on a slice, for CI and
- * notebook tests.
+ * notebook with DistilBERT-base on 2 cores), "long" one epoch of all MRPC train pairs, "quick"
+ * (`WORKSHOP_QUICK=1`) a few updates on a slice, for CI and notebook tests.
  *
  * @module
  */
