@@ -14,7 +14,7 @@
 import { type Batch, prepareMrpc } from "../data/mod.ts";
 import { JUPYTER_DISPLAY, type MimeBundle, Table } from "../display/mod.ts";
 import { agreementWith } from "../eval/metrics.ts";
-import { evaluateClassifier } from "../eval/evaluate_classifier.ts";
+import { evaluateClassifier, type EvaluationResult } from "../eval/evaluate_classifier.ts";
 import { buildDistilBertGraph, type DistilBertConfig, type WeightMap } from "../model/mod.ts";
 import { encodeModel, type Model } from "../onnx/mod.ts";
 import { calibrate, quantizeStatic, type QuantReport } from "../quant/mod.ts";
@@ -106,6 +106,8 @@ export interface PruneScore {
   sizeBytes: number;
   /** Logits by validation row, `[rows * numLabels]`. */
   logits: Float32Array;
+  /** The whole evaluation it comes from (predictions, labels, metrics), to reuse without a rerun. */
+  evaluation: EvaluationResult;
 }
 
 /** Options of {@link scorePrunedOnnx}. */
@@ -144,6 +146,7 @@ export async function scorePrunedOnnx(
       ...agreement,
       sizeBytes: bytes.byteLength,
       logits: result.logits,
+      evaluation: result,
     };
   } finally {
     await session.session.release();

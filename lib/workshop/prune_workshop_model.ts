@@ -11,7 +11,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { distillationLoss, type KdSettings, teacherLogits } from "../distill/mod.ts";
-import { type EvaluatedVariant, evaluateVariant, latencyProfile } from "../eval/mod.ts";
+import { evaluateVariant, type EvaluationResult, latencyProfile } from "../eval/mod.ts";
 import { checkOutputDir, writeDirAtomic, writeFileAtomic } from "../fs/mod.ts";
 import { type HubSettings, hubSettings } from "../hub/mod.ts";
 import { buildDistilBertGraph, loadHubConfig, toHubConfigJson } from "../model/mod.ts";
@@ -312,12 +312,9 @@ export async function pruneWorkshopModel(
   const work = await Deno.makeTempDir({ prefix: "prune-" });
   try {
     const densePath = join(work, "dense.onnx");
-    await writeModel(densePath, buildDistilBertGraph(data.config, data.weights));
-    const dense = await scorePrunedOnnx(
-      "dense",
-      buildDistilBertGraph(data.config, data.weights),
-      data.validation,
-    );
+    const denseGraph = buildDistilBertGraph(data.config, data.weights);
+    await writeModel(densePath, denseGraph);
+    const dense = await scorePrunedOnnx("dense", denseGraph, data.validation);
     const kd = options.distill === true ? {} : options.distill || undefined;
     const loss = kd
       ? distillationLoss({
@@ -359,10 +356,11 @@ export async function pruneWorkshopModel(
       reference: dense.logits,
       train: { seed, ...(loss ? { loss } : {}) },
     });
-    let int8: Model | undefined;
+    // The INT8 model, with its evaluation when quantizePruned already scored it.
+    let int8: { model: Model; evaluation?: EvaluationResult } | undefined;
     if (options.int8) {
       int8 = typeof options.int8 === "object" && options.int8.tune
-        ? (await tune({
+        ? await tune({
           model: run.model,
           approach: "static",
           calibration: data.calibration,
@@ -371,8 +369,9 @@ export async function pruneWorkshopModel(
           maxTrials: workshop.quick ? 6 : 50,
           latency: workshop.quick ? false : undefined,
           progress: false,
-        })).model
-        : (await quantizePruned(data, run.model, { reference: dense.logits })).model;
+        })
+        : await quantizePruned(data, run.model, { reference: dense.logits })
+          .then(({ model, score }) => ({ model, evaluation: score.evaluation }));
     }
     const result = await writeDirAtomic(dir, async (tmp) => {
       await writeHubLayout({
@@ -380,7 +379,7 @@ export async function pruneWorkshopModel(
         modelId: data.modelId,
         revision: options.revision,
         settings,
-        onnx: { "model.onnx": run.model, ...(int8 ? { "model_quantized.onnx": int8 } : {}) },
+        onnx: { "model.onnx": run.model, ...(int8 ? { "model_quantized.onnx": int8.model } : {}) },
       });
       if (run.plan) {
         const original = JSON.parse(await readFile(join(tmp, "config.json"), "utf8"));
@@ -391,26 +390,27 @@ export async function pruneWorkshopModel(
         );
       }
       const latency = latencyProfile(workshop.quick);
-      const evaluate = (name: string, path: string, reference?: EvaluatedVariant) =>
+      // Each file was scored above (its graph before writing): reuse that, time it here.
+      const evaluate = (name: string, path: string, evaluation?: EvaluationResult) =>
         evaluateVariant({
           name,
           path,
           batches: data.validation,
           vocabSize: data.config.vocabSize,
-          reference: reference?.evaluation,
+          reference: dense.evaluation,
+          evaluation,
           latency,
           progress: false,
         });
-      const denseVariant = await evaluate("dense", densePath);
       const variants = [
-        denseVariant,
-        await evaluate("pruned", join(tmp, "onnx", "model.onnx"), denseVariant),
+        await evaluate("dense", densePath, dense.evaluation),
+        await evaluate("pruned", join(tmp, "onnx", "model.onnx"), run.score.evaluation),
         ...(int8
           ? [
             await evaluate(
               "pruned + INT8",
               join(tmp, "onnx", "model_quantized.onnx"),
-              denseVariant,
+              int8.evaluation,
             ),
           ]
           : []),

@@ -23,6 +23,13 @@ export function magnitudeCriterion(options: CriterionOptions = {}): PruneCriteri
     name: "magnitude",
     needsGradients: false,
     scoringSteps: options.scoringSteps ?? 0,
-    scores: ({ names, weight }) => new Map(names.map((name) => [name, weight(name).map(Math.abs)])),
+    scores: ({ names, weight }) => new Map(names.map((name) => [name, absolute(weight(name))])),
   };
+}
+
+/** |w| entry by entry (a plain loop: `map(Math.abs)` is several times slower on large weights). */
+function absolute(w: Float32Array): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) out[i] = Math.abs(w[i]);
+  return out;
 }

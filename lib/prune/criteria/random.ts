@@ -38,7 +38,8 @@ export function randomCriterion(options: CriterionOptions = {}): PruneCriterion 
         let s = drawn.get(name);
         if (!s) {
           const rng = new Rng(nameSeed(seed, name));
-          s = Float32Array.from(weight(name), () => rng.next());
+          s = new Float32Array(weight(name).length);
+          for (let i = 0; i < s.length; i++) s[i] = rng.next();
           drawn.set(name, s);
         }
         return [name, s];
