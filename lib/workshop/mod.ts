@@ -16,6 +16,7 @@ export * from "./prefetch.ts";
 export * from "./export_dtypes.ts";
 export * from "./workshop_manifest.ts";
 export * from "./strategy_comparison.ts";
+export * from "./strategy_comparison_profile.ts";
 export * from "./tune_bench.ts";
 export * from "./experiment/mod.ts";
 export * from "./prune_workshop_model.ts";

@@ -17,6 +17,7 @@ import type { SessionOptions } from "../runtime/mod.ts";
 import {
   classifierEvaluator,
   describeRecipe,
+  type StopReason,
   type Trial,
   tune,
   type TuneEvaluate,
@@ -119,6 +120,8 @@ export interface StrategyRun {
   chosen: string;
   bestAccuracy: number;
   bestLatencyMs?: number;
+  /** What ended the run: `met`, `maxTrials`, `timeBudget` or `exhausted` (nothing left to try). */
+  stopReason: StopReason;
   history: Trial[];
   result: TuneResult;
 }
@@ -131,6 +134,8 @@ export interface CompareStrategiesOptions {
   seeds?: readonly number[];
   /** The same budget for every run (default 30). */
   maxTrials?: number;
+  /** The same wall-time share for every run, in seconds from its start (default: none). */
+  timeBudgetSeconds?: number;
   objective?: TuneObjective;
   /** Time every trial (default false). */
   latency?: boolean;
@@ -162,6 +167,7 @@ export async function compareStrategies(
         strategy,
         seed,
         maxTrials: options.maxTrials ?? 30,
+        timeBudgetSeconds: options.timeBudgetSeconds,
         objective: options.objective,
         latency: options.latency ? {} : false,
         session: setup.session,
@@ -181,6 +187,7 @@ export async function compareStrategies(
         }`,
         bestAccuracy: best.accuracy,
         bestLatencyMs: best.latencyMs,
+        stopReason: result.stopReason,
         history: [...result.history],
         result,
       };
@@ -223,6 +230,7 @@ export function strategyComparisonTable(runs: readonly StrategyRun[], title?: st
       met: r.met ? "yes" : "no",
       "trials to success": r.trialsToSuccess ?? "—",
       trials: r.trials,
+      "stopped by": r.stopReason,
       "wall s": r.seconds,
       accuracy: r.bestAccuracy,
       "latency ms": r.bestLatencyMs ?? "—",
