@@ -120,7 +120,11 @@ export interface StrategyRun {
   chosen: string;
   bestAccuracy: number;
   bestLatencyMs?: number;
-  /** What ended the run: `met`, `maxTrials`, `timeBudget` or `exhausted` (nothing left to try). */
+  /**
+   * What ended the run: `met` (it stopped at its first passing trial), else the budget that ran
+   * out (`maxTrials`, `timeBudget`) or `exhausted` (nothing left to try) — also for strategies
+   * that go on after a pass, where the tuner's own `stopReason` says `met`.
+   */
   stopReason: StopReason;
   history: Trial[];
   result: TuneResult;
@@ -187,7 +191,10 @@ export async function compareStrategies(
         }`,
         bestAccuracy: best.accuracy,
         bestLatencyMs: best.latencyMs,
-        stopReason: result.stopReason,
+        stopReason: stoppedBy(result, {
+          maxTrials: options.maxTrials ?? 30,
+          timeBudgetSeconds: options.timeBudgetSeconds,
+        }),
         history: [...result.history],
         result,
       };
@@ -196,6 +203,35 @@ export async function compareStrategies(
     }
   }
   return runs;
+}
+
+/**
+ * What ended a run (see {@link StrategyRun.stopReason}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stoppedBy } from "./strategy_comparison.ts";
+ * const trials = (...met: boolean[]) => met.map((m) => ({ met: m }));
+ * const budget = { maxTrials: 3, timeBudgetSeconds: 10 };
+ * assert.equal(stoppedBy({ met: true, stopReason: "met", seconds: 2, history: trials(false, true) }, budget), "met");
+ * assert.equal(stoppedBy({ met: true, stopReason: "met", seconds: 9, history: trials(true, false, false) }, budget), "maxTrials");
+ * assert.equal(stoppedBy({ met: true, stopReason: "met", seconds: 11, history: trials(true, false) }, budget), "timeBudget");
+ * assert.equal(stoppedBy({ met: false, stopReason: "timeBudget", seconds: 11, history: trials(false) }, budget), "timeBudget");
+ * ```
+ */
+export function stoppedBy(
+  result: Pick<TuneResult, "met" | "stopReason" | "seconds"> & {
+    history: readonly { met: boolean }[];
+  },
+  budget: { maxTrials: number; timeBudgetSeconds?: number },
+): StopReason {
+  const { history } = result;
+  if (result.stopReason !== "met") return result.stopReason;
+  if (history.findIndex((t) => t.met) === history.length - 1) return "met";
+  if (history.length >= budget.maxTrials) return "maxTrials";
+  const time = budget.timeBudgetSeconds;
+  return time !== undefined && result.seconds >= time ? "timeBudget" : "exhausted";
 }
 
 /** Median of the trials to success per strategy (runs that never passed count as budget + 1). */
