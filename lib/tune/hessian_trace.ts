@@ -26,6 +26,11 @@ export interface HessianTraceOptions {
   /** Finite-difference step relative to each weight's RMS (default 1e-2). */
   step?: number;
   seed?: number;
+  /**
+   * Checked before each sample: once true, the estimate stops with the samples done so far (the
+   * tuner's time budget); 0 for every weight when none was.
+   */
+  stop?: () => boolean;
 }
 
 /**
@@ -60,7 +65,7 @@ export async function hessianTraces(options: HessianTraceOptions): Promise<Map<s
   const set = (values: Float32Array[]) =>
     vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(values[i], v.shape, "float32"))));
   try {
-    for (const batch of options.batches) {
+    batches: for (const batch of options.batches) {
       const labels = batch.labels ? [...batch.labels] : argmax(model.predict(batch), 2);
       const grads = () => {
         const { value, grads } = tf.variableGrads(() => {
@@ -77,6 +82,10 @@ export async function hessianTraces(options: HessianTraceOptions): Promise<Map<s
         return out;
       };
       for (let s = 0; s < samples; s++) {
+        if (options.stop?.()) {
+          set(base);
+          break batches;
+        }
         const v = base.map((w) => Float32Array.from(w, () => (rng.next() < 0.5 ? -1 : 1)));
         set(base.map((w, i) => w.map((x, j) => x + steps[i] * v[i][j])));
         const plus = grads();

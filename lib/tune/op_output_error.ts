@@ -83,6 +83,8 @@ export async function opOutputErrors(options: {
   nodes: readonly string[];
   inputs: readonly CalibrationInput[];
   session?: SessionOptions;
+  /** Checked before each node: once true, the nodes not measured yet are left out (time budget). */
+  stop?: () => boolean;
 }): Promise<Map<string, number>> {
   if (options.inputs.length === 0) {
     throw new TuneOptionsError(
@@ -99,6 +101,7 @@ export async function opOutputErrors(options: {
   );
   const errors = new Map<string, number>();
   for (const [node, tensor] of tensors) {
+    if (options.stop?.()) break;
     const quantized = options.quantizeOnly(node);
     if (!quantized.graph.nodes.some((n) => n.outputs.includes(tensor))) continue;
     const got = (await runExposed(quantized, [tensor], options.inputs, session)).get(tensor)!;

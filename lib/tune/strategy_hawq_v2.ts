@@ -53,6 +53,7 @@ export async function hawqOrder(
     batches,
     samples: options.samples ?? 2,
     seed: ctx.loop.rng.int(2 ** 31),
+    stop: () => ctx.loop.expired,
   });
   const perChannel = ctx.defaultRecipe.perChannel !== false;
   const scored = linears.map((l) => {

@@ -20,6 +20,7 @@ export async function mseOrder(ctx: TuneContext): Promise<string[]> {
     quantizeOnly: (node) => ctx.quantize(ctx.defaultRecipe, { include: [node] }),
     nodes,
     inputs: ctx.sensitivityBatches,
+    stop: () => ctx.loop.expired,
   });
   return [...nodes].sort((a, b) => (errors.get(b) ?? Infinity) - (errors.get(a) ?? Infinity));
 }
