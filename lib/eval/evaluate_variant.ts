@@ -88,6 +88,18 @@ export async function evaluateVariant(options: EvaluateVariantOptions): Promise<
   };
 }
 
+async function evaluateFile(options: EvaluateVariantOptions): Promise<EvaluationResult> {
+  const model = await createSession(options.path, options.session);
+  try {
+    return await evaluateClassifier(model, options.batches, {
+      progress: options.progress,
+      label: `evaluate ${options.name}`,
+    });
+  } finally {
+    await model.session.release();
+  }
+}
+
 /**
  * Latency measurement for the workshop profile: short in the quick profile CI uses.
  *
@@ -103,16 +115,4 @@ export function latencyProfile(quick: boolean): MeasureOptions {
   return quick
     ? { warmup: 1, iterations: 5, minTimeMs: 0 }
     : { warmup: 3, iterations: 20, minTimeMs: 3000 };
-}
-
-async function evaluateFile(options: EvaluateVariantOptions): Promise<EvaluationResult> {
-  const model = await createSession(options.path, options.session);
-  try {
-    return await evaluateClassifier(model, options.batches, {
-      progress: options.progress,
-      label: `evaluate ${options.name}`,
-    });
-  } finally {
-    await model.session.release();
-  }
 }

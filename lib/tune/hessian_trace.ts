@@ -82,10 +82,7 @@ export async function hessianTraces(options: HessianTraceOptions): Promise<Map<s
         return out;
       };
       for (let s = 0; s < samples; s++) {
-        if (options.stop?.()) {
-          set(base);
-          break batches;
-        }
+        if (options.stop?.()) break batches; // the model is disposed below: no need to restore
         const v = base.map((w) => Float32Array.from(w, () => (rng.next() < 0.5 ? -1 : 1)));
         set(base.map((w, i) => w.map((x, j) => x + steps[i] * v[i][j])));
         const plus = grads();

@@ -161,6 +161,7 @@ export async function compareStrategies(
 ): Promise<StrategyRun[]> {
   const { setup } = options;
   const runs: StrategyRun[] = [];
+  const maxTrials = options.maxTrials ?? 30;
   for (const strategy of options.strategies) {
     for (const seed of options.seeds ?? [0]) {
       const result = await tune({
@@ -170,7 +171,7 @@ export async function compareStrategies(
         evaluate: setup.evaluate,
         strategy,
         seed,
-        maxTrials: options.maxTrials ?? 30,
+        maxTrials,
         timeBudgetSeconds: options.timeBudgetSeconds,
         objective: options.objective,
         latency: options.latency ? {} : false,
@@ -192,7 +193,7 @@ export async function compareStrategies(
         bestAccuracy: best.accuracy,
         bestLatencyMs: best.latencyMs,
         stopReason: stoppedBy(result, {
-          maxTrials: options.maxTrials ?? 30,
+          maxTrials,
           timeBudgetSeconds: options.timeBudgetSeconds,
         }),
         history: [...result.history],
